@@ -1,0 +1,52 @@
+# `make run` and `make test` each set up .venv from nothing (idempotently), then act.
+SHELL := /bin/bash
+VENV := .venv
+STAMP := $(VENV)/.installed
+SCENARIO ?= scenarios/lcr_baseline.yaml
+
+# First Python >= 3.12 found: $(PYTHON) if given, then python3.13/python3.12/python3 on PATH,
+# then any pyenv-installed 3.12+ even if pyenv has not selected it.
+define find_python
+for c in $${PYTHON:-} python3.13 python3.12 python3 \
+         $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+  if [ -n "$$c" ] && command -v "$$c" >/dev/null 2>&1 && \
+     "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+    echo "$$c"; exit 0; fi; \
+done; exit 1
+endef
+
+.PHONY: run test lint format bench clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ -x $(VENV)/bin/python ] && ! $(VENV)/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+	  echo "Existing $(VENV) uses Python < 3.12; recreating it."; rm -rf $(VENV); fi
+	@if [ ! -x $(VENV)/bin/python ]; then \
+	  PY=$$( $(find_python) ) || { echo "healthwork needs Python >= 3.12 and none was found." \
+	    "Install one (e.g. 'pyenv install 3.12') or run 'make PYTHON=/path/to/python3.12 $(MAKECMDGOALS)'." >&2; exit 1; }; \
+	  echo "Creating $(VENV) with $$PY ($$($$PY --version))"; \
+	  "$$PY" -m venv $(VENV); fi
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/healthwork run $(SCENARIO)
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check model tests benchmarks
+	$(VENV)/bin/ruff format --check model tests benchmarks
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format model tests benchmarks
+	$(VENV)/bin/ruff check --fix model tests benchmarks
+
+bench: $(STAMP)
+	$(VENV)/bin/python benchmarks/engine.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

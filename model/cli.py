@@ -1,0 +1,193 @@
+"""The ``healthwork`` command.
+
+Exit codes: 0 success; 2 bad input (each problem on its own line: file, key, reason); 1 any other failure
+(one line; set HEALTHWORK_DEBUG=1 for the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from model.errors import InputError, Problem
+
+EXIT_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 with usage; keep that, one clear line
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = _Parser(prog="healthwork", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run a scenario's ensemble and write its outputs")
+    run.add_argument("scenario", help="scenario YAML file")
+    run.add_argument("--out", type=Path, help="output folder (default outputs/<name>/<timestamp>)")
+    run.add_argument("--replications", type=_positive, help="override the scenario's replications")
+    run.add_argument("--seed", type=_non_negative, help="override the scenario's seed")
+    run.add_argument("--workers", type=_positive, help="local processes (default: CPUs available)")
+    run.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario key or parameter by dotted path (repeatable)",
+    )
+    run.add_argument("--no-plots", action="store_true", help="skip the plots")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    validate = sub.add_parser("validate", help="check a scenario file without running it")
+    validate.add_argument("scenario", help="scenario YAML file")
+    validate.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+
+    calibrate = sub.add_parser("calibrate", help="fit the baseline to published flows and rates")
+    calibrate.add_argument("--sample", type=_positive, default=200_000, help="residents per evaluation")
+    calibrate.add_argument("--seed", type=_non_negative, default=20_130_601)
+    calibrate.add_argument("--horizon", type=_positive, default=120, help="months per evaluation")
+    calibrate.add_argument("--workers", type=_positive, default=os.cpu_count() or 1)
+
+    params = sub.add_parser("parameters", help="list parameters with their values and sources")
+    params.add_argument("pattern", nargs="?", default="", help="only paths containing this text")
+    return parser
+
+
+def _progress(quiet: bool):
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = int(width * done / total)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} replications")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _load(args: argparse.Namespace):
+    from model.scenario import load_scenario
+
+    sets = list(args.sets)
+    if getattr(args, "replications", None) is not None:
+        sets.append(f"replications={args.replications}")
+    if getattr(args, "seed", None) is not None:
+        sets.append(f"seed={args.seed}")
+    return load_scenario(args.scenario, sets)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``healthwork run``."""
+    from model import ensemble, outputs, plots
+
+    scenario = _load(args)
+    now = dt.datetime.now()
+    out = args.out or outputs.default_output_dir(Path("outputs"), scenario.slug(), now)
+    reason = outputs.check_output_dir(out)
+    if reason:
+        raise InputError([Problem("command line", "--out", f"{out} {reason}")])
+    print(
+        f"Running {scenario.name}: {scenario.replications} replication(s), {scenario.horizon_months} months, "
+        f"areas {', '.join(scenario.population.areas)} at scale {scenario.population.scale:g}",
+        file=sys.stderr,
+    )
+    result = ensemble.run(scenario, workers=args.workers, progress=_progress(args.quiet))
+    written = outputs.write_run(
+        result, out, scenario_file=args.scenario, plot=None if args.no_plots else plots.plot_rates
+    )
+    seconds = (result.finished - result.started).total_seconds()
+    print(f"Done in {seconds:.1f} s. Outputs in {written}/", file=sys.stderr)
+    print(written)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``healthwork validate``."""
+    scenario = _load(args)
+    print(
+        f"{args.scenario}: valid ({scenario.name}; {len(scenario.population.areas)} area(s), "
+        f"{scenario.horizon_months} months, {scenario.replications} replication(s))"
+    )
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """``healthwork calibrate``."""
+    from model.calibrate import calibrate
+
+    calibrate(sample=args.sample, seed=args.seed, horizon=args.horizon, workers=args.workers)
+    return 0
+
+
+def cmd_parameters(args: argparse.Namespace) -> int:
+    """``healthwork parameters``."""
+    from model.parameters import default_parameters
+
+    for record in default_parameters().as_records():
+        if args.pattern in record["path"]:
+            print(f"{record['path']} = {record['value']:g}  [{record['status']}; {record['unit']}]")
+            print(f"    source: {record['source']}")
+    return 0
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "validate": cmd_validate,
+    "calibrate": cmd_calibrate,
+    "parameters": cmd_parameters,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``healthwork`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as err:
+        for problem in err.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("healthwork: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except Exception as err:  # one clear line, never a traceback unless asked for
+        if os.environ.get("HEALTHWORK_DEBUG"):
+            traceback.print_exc()
+        print(f"healthwork: error: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""Ensembles: replications in parallel local processes, tidy results and their summary.
+
+Replication r of a scenario is a pure function of (scenario, r): workers only decide where it runs, and
+results are assembled in replication order, so the same scenario, seed and number of replications give
+byte-identical tables whatever the worker count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+
+import numpy as np
+import pandas as pd
+
+from model.areas import packaged_profiles
+from model.population import EMPLOYED, INACTIVE_OTHER, INACTIVE_SICK, UNEMPLOYED
+from model.scenario import Scenario
+from model.simulation import ARMS, ReplicationResult, simulate
+from model.synthesis import area_sizes
+
+ALL_AREAS = "ALL"
+ALL_PROGRAMMES = "all"
+METRICS = (
+    "residents",
+    "employed",
+    "unemployed",
+    "inactive_sick",
+    "inactive_other",
+    "employment_rate",
+    "unemployment_rate",
+    "inactivity_rate",
+    "job_starts",
+    "job_exits",
+    "with_mental_health",
+    "with_msk",
+    "work_limiting",
+)
+# Summarised as totals over the horizon; every other metric is summarised at the final month.
+FLOW_METRICS = ("job_starts", "job_exits")
+MONTHLY_COLUMNS = ("arm", "replication", "month", "date", "area", "programme", "metric", "value")
+SUMMARY_COLUMNS = ("arm", "area", "programme", "metric", "mean", "p05", "p50", "p95")
+
+
+@dataclass
+class RunResult:
+    """An ensemble's results: tidy monthly values and their summary, with run facts for the manifest."""
+
+    scenario: Scenario
+    monthly: pd.DataFrame
+    summary: pd.DataFrame
+    started: dt.datetime
+    finished: dt.datetime
+    workers: int
+    scenario_simulated: bool
+
+
+def _replicate(job: tuple[Scenario, int]) -> ReplicationResult:
+    scenario, replication = job
+    return simulate(scenario, replication=replication)
+
+
+def run_replications(
+    scenario: Scenario, workers: int = 1, progress: Callable[[int, int], None] | None = None
+) -> list[ReplicationResult]:
+    """Run every replication (in ``workers`` processes when more than one) and return them in order."""
+    jobs = [(scenario, r) for r in range(scenario.replications)]
+    done: dict[int, ReplicationResult] = {}
+    if workers <= 1 or len(jobs) == 1:
+        for job in jobs:
+            done[job[1]] = _replicate(job)
+            if progress:
+                progress(len(done), len(jobs))
+    else:
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(_replicate, job) for job in jobs]
+            for future in as_completed(futures):
+                result = future.result()
+                done[result.replication] = result
+                if progress:
+                    progress(len(done), len(jobs))
+    return [done[r] for r in range(len(jobs))]
+
+
+def month_labels(scenario: Scenario) -> list[str]:
+    """Calendar month at whose end each recorded month's stocks are measured (month 0 = before the start)."""
+    year, month = scenario.start_month
+    labels = []
+    for m in range(scenario.horizon_months + 1):
+        k = year * 12 + (month - 1) + m - 1
+        labels.append(f"{k // 12:04d}-{k % 12 + 1:02d}")
+    return labels
+
+
+def metric_values(scenario: Scenario, results: Sequence[ReplicationResult], arm: str) -> np.ndarray:
+    """Values of every metric for one arm: array (replications, months + 1, areas + ALL, metrics).
+
+    Counts are scaled from simulated residents to the area's published population; rates are computed from
+    the scaled totals (so ALL is weighted by population). Flow metrics are NaN at month 0.
+    """
+    profiles = [packaged_profiles()[(a, scenario.population.data_year)] for a in scenario.population.areas]
+    sizes = np.array(area_sizes(profiles, scenario.population.scale), dtype=float)
+    factor = np.array([p.population_16_64 for p in profiles]) / sizes
+    stocks = np.stack([r.counts[arm].stocks for r in results]) * factor[None, None, :, None]
+    health = np.stack([r.counts[arm].health for r in results]) * factor[None, None, :, None]
+    limiting = np.stack([r.counts[arm].limiting for r in results]).sum(axis=3) * factor
+    flows = np.stack([r.counts[arm].flows for r in results]) * factor[None, None, :, None, None]
+
+    def with_total(x: np.ndarray) -> np.ndarray:
+        return np.concatenate([x, x.sum(axis=2, keepdims=True)], axis=2)
+
+    stocks, health, limiting, flows = map(with_total, (stocks, health, limiting, flows))
+    residents = stocks.sum(axis=3)
+    active = stocks[..., EMPLOYED] + stocks[..., UNEMPLOYED]
+    inactive = stocks[..., INACTIVE_SICK] + stocks[..., INACTIVE_OTHER]
+    not_employed = [UNEMPLOYED, INACTIVE_SICK, INACTIVE_OTHER]
+    job_starts = flows[..., not_employed, EMPLOYED].sum(axis=3)
+    job_exits = flows[..., EMPLOYED, not_employed].sum(axis=3)
+    job_starts[:, 0] = job_exits[:, 0] = np.nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        columns = {
+            "residents": residents,
+            "employed": stocks[..., EMPLOYED],
+            "unemployed": stocks[..., UNEMPLOYED],
+            "inactive_sick": stocks[..., INACTIVE_SICK],
+            "inactive_other": stocks[..., INACTIVE_OTHER],
+            "employment_rate": 100 * stocks[..., EMPLOYED] / residents,
+            "unemployment_rate": 100 * stocks[..., UNEMPLOYED] / active,
+            "inactivity_rate": 100 * inactive / residents,
+            "job_starts": job_starts,
+            "job_exits": job_exits,
+            "with_mental_health": health[..., 0],
+            "with_msk": health[..., 1],
+            "work_limiting": limiting,
+        }
+    return np.stack([columns[m] for m in METRICS], axis=-1)
+
+
+def monthly_frame(scenario: Scenario, values: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Tidy table of every arm, replication, month, area and metric (flow rows from month 1)."""
+    areas = [*scenario.population.areas, ALL_AREAS]
+    dates = np.array(month_labels(scenario))
+    frames = []
+    for arm in ARMS:
+        v = values[arm]
+        idx = np.indices(v.shape).reshape(4, -1)
+        frame = pd.DataFrame(
+            {
+                "arm": arm,
+                "replication": idx[0],
+                "month": idx[1],
+                "date": dates[idx[1]],
+                "area": np.array(areas)[idx[2]],
+                "programme": ALL_PROGRAMMES,
+                "metric": np.array(METRICS)[idx[3]],
+                "value": v.ravel(),
+            }
+        )
+        frames.append(frame[~np.isnan(frame["value"].to_numpy())])
+    return pd.concat(frames, ignore_index=True)
+
+
+def outcome_per_replication(scenario: Scenario, v: np.ndarray) -> np.ndarray:
+    """(replications, areas, metrics): final-month value, or total over the horizon for flow metrics."""
+    out = v[:, -1].copy()
+    flow = [METRICS.index(m) for m in FLOW_METRICS]
+    out[..., flow] = np.nansum(v[:, 1:, :, flow], axis=1)
+    return out
+
+
+def summary_frame(scenario: Scenario, values: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Mean and 5th, 50th and 95th percentiles across replications, per arm (and impact), area and metric."""
+    areas = [*scenario.population.areas, ALL_AREAS]
+    outcomes = {arm: outcome_per_replication(scenario, values[arm]) for arm in ARMS}
+    outcomes["impact"] = outcomes["scenario"] - outcomes["counterfactual"]
+    rows = []
+    for arm, x in outcomes.items():
+        stats = {
+            "mean": x.mean(axis=0),
+            "p05": np.percentile(x, 5, axis=0),
+            "p50": np.percentile(x, 50, axis=0),
+            "p95": np.percentile(x, 95, axis=0),
+        }
+        for a, area in enumerate(areas):
+            for k, metric in enumerate(METRICS):
+                rows.append(
+                    {"arm": arm, "area": area, "programme": ALL_PROGRAMMES, "metric": metric}
+                    | {s: float(stats[s][a, k]) for s in stats}
+                )
+    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+
+def run(
+    scenario: Scenario, *, workers: int | None = None, progress: Callable[[int, int], None] | None = None
+) -> RunResult:
+    """Run a scenario's ensemble and tabulate it.
+
+    Args:
+        scenario: the validated scenario.
+        workers: local processes (default: the CPUs available, at most one per replication).
+        progress: called with (done, total) as replications finish.
+
+    """
+    workers = workers or min(os.cpu_count() or 1, scenario.replications)
+    started = dt.datetime.now(dt.UTC)
+    results = run_replications(scenario, workers, progress)
+    values = {arm: metric_values(scenario, results, arm) for arm in ARMS}
+    return RunResult(
+        scenario=scenario,
+        monthly=monthly_frame(scenario, values),
+        summary=summary_frame(scenario, values),
+        started=started,
+        finished=dt.datetime.now(dt.UTC),
+        workers=workers,
+        scenario_simulated=all(r.scenario_simulated for r in results),
+    )

@@ -1,0 +1,182 @@
+"""Health conditions: monthly onset and recovery, and work-limiting status.
+
+Conditions (a resident can have several): common mental disorder (CMD) or severe mental illness (SMI) in one
+``mental_health`` state, musculoskeletal (back pain), and other long-term conditions.
+
+Rates are derived from published prevalence and incidence so that each area's prevalence is stationary:
+
+- Recovery is area-independent: CMD recovery = incidence / prevalence (Dykxhoorn et al. 2023 incidence, APMS
+  2014 prevalence, about 0.47 a year); SMI exit likewise (Hardoon et al. 2013; QOF 2019/20); back pain from
+  the 25% completely recovered at 12 months (Croft et al. 1998); other conditions by assumption.
+- Onset is solved per area, sex and single year of age so that the stationary prevalence, averaged over the
+  area's employed and out-of-work residents (onset raised by ``onset_hr_workless`` out of work), equals the
+  target: national prevalence x the area's depression-register index (CMD), x the sex gradient (CMD, MSK), x
+  the age gradient (MSK, with the cohort drift along the gradient added to onset).
+- Work-limiting status: a new condition episode makes a resident work-limiting with probability
+  ``health.work_limiting.onset_probability`` (fitted to the 24% disabled share of the working-age population);
+  it ends when the resident has no condition left.
+
+The programme effects of later issues multiply recovery probabilities per resident (``recovery_multipliers``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.areas import AreaProfile
+from model.parameters import Parameters
+from model.population import AGES, EMPLOYED, ENTRY_AGE_YEARS, MH_CMD, MH_NONE, MH_SMI, Population
+
+CONDITIONS = ("cmd", "smi", "msk", "other")
+
+
+def _prob(monthly_hazard: float | np.ndarray) -> float | np.ndarray:
+    return -np.expm1(-np.asarray(monthly_hazard, dtype=float))
+
+
+def solve_onset(target: np.ndarray, recovery: np.ndarray, employed_share: np.ndarray, hr_workless: float):
+    """Monthly onset probability (employed) making the stationary prevalence equal ``target``.
+
+    For a two-state condition with onset probability b (employed), h*b (out of work) and recovery probability
+    r, the stationary prevalence averaged over employed share e is e*b/(b+r) + (1-e)*hb/(hb+r). Setting it to
+    P gives h(1-P) b^2 + r(e + (1-e)h - P(1+h)) b - P r^2 = 0, whose positive root is returned.
+    """
+    target = np.clip(np.asarray(target, dtype=float), 1e-9, 1 - 1e-9)
+    e = np.asarray(employed_share, dtype=float)
+    r = np.asarray(recovery, dtype=float)
+    h = float(hr_workless)
+    a = h * (1 - target)
+    b = r * (e + (1 - e) * h - target * (1 + h))
+    c = -target * r**2
+    return (-b + np.sqrt(b**2 - 4 * a * c)) / (2 * a)
+
+
+@dataclass(frozen=True)
+class HealthRates:
+    """Monthly health transition probabilities.
+
+    Onset and prevalence tables have shape (areas, sex, single year of age, out of work) and are indexed with
+    :func:`group_index`. Prevalence tables give the stationary probability of each condition, used to draw
+    the initial population.
+    """
+
+    onset: Mapping[str, np.ndarray]
+    prevalence: Mapping[str, np.ndarray]
+    recovery: Mapping[str, float]
+    work_limiting_onset: float
+
+    @classmethod
+    def build(cls, profiles: Sequence[AreaProfile], params: Parameters) -> HealthRates:
+        """Derive the rates for the run's areas (see the module docstring for the derivation)."""
+        n = len(profiles)
+        male = params["demography.male_share"]
+        ages = np.arange(ENTRY_AGE_YEARS, ENTRY_AGE_YEARS + AGES, dtype=float)
+        shape = (n, 2, AGES, 2)
+        employed = np.array([p.state_shares()[0] for p in profiles])[:, None, None]
+
+        # Targets by area, sex and age (before the out-of-work split), and cohort drift per month.
+        cmd = params["health.cmd.prevalence"]
+        women, men = params["health.cmd.prevalence_women"], params["health.cmd.prevalence_men"]
+        cmd_sex = np.array([women, men]) / ((1 - male) * women + male * men)
+        index = np.array([p.depression_register_index for p in profiles])
+        targets = {
+            "cmd": cmd * index[:, None, None] * cmd_sex[None, :, None] * np.ones((n, 2, AGES)),
+            "smi": np.full((n, 2, AGES), params["health.smi.prevalence"]),
+        }
+        lo, hi = (
+            params["health.msk.broad_prevalence_age_20_34"],
+            params["health.msk.broad_prevalence_age_75_84"],
+        )
+        slope = (hi - lo) / (79.5 - 27.0)
+        age_shape = lo + slope * (ages - 27.0)
+        bw, bm = params["health.msk.broad_prevalence_women"], params["health.msk.broad_prevalence_men"]
+        msk_sex = np.array([bw, bm]) / ((1 - male) * bw + male * bm)
+        msk_scale = params["health.msk.prevalence"] / age_shape.mean()
+        targets["msk"] = msk_scale * msk_sex[None, :, None] * age_shape[None, None, :] * np.ones((n, 1, 1))
+        drift = {"msk": msk_scale * msk_sex[None, :, None] * slope / 12 * np.ones((n, 1, AGES))}
+        other = 1 - (1 - params["health.other.any_condition_prevalence"]) / (
+            (1 - cmd) * (1 - params["health.msk.prevalence"])
+        )
+        targets["other"] = np.full((n, 2, AGES), max(other, 0.0))
+
+        recovery = {
+            "cmd": float(_prob(params["health.cmd.incidence"] / cmd / 12)),
+            "smi": float(_prob(params["health.smi.incidence"] / params["health.smi.prevalence"] / 12)),
+            "msk": 1 - (1 - params["health.msk.recovery_12m"]) ** (1 / 12),
+            "other": 1 - (1 - params["health.other.recovery_per_year"]) ** (1 / 12),
+        }
+        onset, prevalence = {}, {}
+        for c in CONDITIONS:
+            hr = params[f"health.{c}.onset_hr_workless"]
+            target = np.clip(targets[c], 1e-9, 0.95)
+            # Cohort drift: onset must also supply the rise in prevalence with age (zero where flat).
+            effective_recovery = recovery[c] + drift.get(c, 0.0) / target
+            base = solve_onset(target, effective_recovery, employed, hr)
+            on = np.empty(shape)
+            on[..., 0], on[..., 1] = base, np.minimum(base * hr, 1.0)
+            onset[c] = on.astype(np.float32)
+            prevalence[c] = on / (on + effective_recovery[..., None])
+        return cls(onset, prevalence, recovery, params["health.work_limiting.onset_probability"])
+
+
+def group_index(pop: Population) -> np.ndarray:
+    """Flat index into the (area, sex, age, out-of-work) tables for every resident."""
+    g = pop.area.astype(np.int32) * 2 + pop.male
+    g = g * AGES + (pop.age_months // 12 - ENTRY_AGE_YEARS)
+    return g * 2 + (pop.state != EMPLOYED)
+
+
+def step(
+    pop: Population,
+    rates: HealthRates,
+    draws: Mapping[str, np.ndarray],
+    recovery_multipliers: Mapping[str, np.ndarray | float] | None = None,
+) -> np.ndarray:
+    """Advance every resident's health by one month.
+
+    Args:
+        pop: the population, changed in place.
+        rates: the run's health rates.
+        draws: one uniform per resident for each of "mental", "msk", "other", "work_limiting".
+        recovery_multipliers: per-resident multipliers on recovery probabilities ("cmd", "msk", "smi",
+            "other"), from programme effects.
+
+    Returns:
+        Mask of residents who became work-limiting this month.
+
+    """
+    mult = recovery_multipliers or {}
+    g = group_index(pop)
+    mh = pop.mental_health
+    u = draws["mental"]
+    p_cmd = rates.onset["cmd"].ravel()[g]
+    p_smi = rates.onset["smi"].ravel()[g]
+    p_cmd_rec = np.minimum(rates.recovery["cmd"] * mult.get("cmd", 1.0), 1.0)
+    p_smi_exit = np.minimum(rates.recovery["smi"] * mult.get("smi", 1.0), 1.0)
+    none, cmd, smi = mh == MH_NONE, mh == MH_CMD, mh == MH_SMI
+    to_cmd = none & (u < p_cmd)
+    to_smi = (none & ~to_cmd & (u < p_cmd + p_smi)) | (cmd & (u >= p_cmd_rec) & (u < p_cmd_rec + p_smi))
+    recovered = (cmd & (u < p_cmd_rec)) | (smi & (u < p_smi_exit))
+    mh[to_cmd] = MH_CMD
+    mh[to_smi] = MH_SMI
+    mh[recovered] = MH_NONE
+    onset = to_cmd | to_smi
+
+    for name, column in (("msk", pop.msk), ("other", pop.other_condition)):
+        u = draws[name]
+        has = column.astype(bool)
+        p_on = rates.onset[name].ravel()[g]
+        p_rec = np.minimum(rates.recovery[name] * mult.get(name, 1.0), 1.0)
+        starts = ~has & (u < p_on)
+        ends = has & (u < p_rec)
+        column[starts] = 1
+        column[ends] = 0
+        onset |= starts
+
+    became = onset & (pop.work_limiting == 0) & (draws["work_limiting"] < rates.work_limiting_onset)
+    pop.work_limiting[became] = 1
+    pop.work_limiting &= pop.any_condition().astype(np.uint8)
+    return became

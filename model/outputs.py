@@ -1,0 +1,168 @@
+"""Writing results: every file goes into a hidden staging folder that is renamed into place at the end.
+
+A run's folder therefore either exists complete or not at all; an existing folder is never overwritten. Tables
+are written with a fixed float format so that identical results give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from model.ensemble import RunResult
+from model.streams import STREAM_IDS
+
+FLOAT_FORMAT = "%.10g"
+PACKAGES = ("numpy", "pandas", "scipy", "mesa", "pydantic", "pyyaml", "matplotlib", "networkx")
+REPO = Path(__file__).resolve().parents[1]
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a file via a temporary sibling and an atomic rename."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write a table with the fixed float format and Unix line endings."""
+    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+
+
+def default_output_dir(root: Path, slug: str, now: dt.datetime) -> Path:
+    """``root/<slug>/<YYYYmmdd-HHMMSS>``, with a numeric suffix if that folder already exists."""
+    base = root / slug / now.strftime("%Y%m%d-%H%M%S")
+    candidate, k = base, 1
+    while candidate.exists():
+        k += 1
+        candidate = base.with_name(f"{base.name}-{k}")
+    return candidate
+
+
+def check_output_dir(path: Path) -> str | None:
+    """Why ``path`` cannot receive a run's outputs, or None."""
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        return "already exists and is not empty; choose another --out (nothing is overwritten)"
+    return None
+
+
+def git_revision() -> dict[str, object]:
+    """The source tree's git revision and whether it has uncommitted changes."""
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=REPO, capture_output=True, text=True, check=False, timeout=10
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    revision = git("rev-parse", "HEAD")
+    return {"revision": revision or None, "dirty": bool(git("status", "--porcelain")) if revision else None}
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and the packages results depend on."""
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    try:
+        versions["healthwork"] = metadata.version("healthwork")
+    except metadata.PackageNotFoundError:
+        versions["healthwork"] = "not installed"
+    return versions
+
+
+def sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_run(
+    result: RunResult,
+    out: Path,
+    *,
+    scenario_file: str,
+    extra_tables: dict[str, pd.DataFrame] | None = None,
+    plot: Callable[[RunResult, Path], list[str]] | None = None,
+) -> Path:
+    """Write a run's tables, plots and manifest to ``out`` atomically; return ``out``."""
+    reason = check_output_dir(out)
+    if reason:
+        raise FileExistsError(f"{out}: {reason}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    try:
+        tables = {"monthly.csv": result.monthly, "summary.csv": result.summary} | (extra_tables or {})
+        params = pd.DataFrame(result.scenario.resolved_parameters().as_records())
+        tables["parameters.csv"] = params
+        for name, frame in tables.items():
+            write_csv(frame, staging / name)
+        plots = []
+        if plot is not None:
+            (staging / "plots").mkdir()
+            plots = plot(result, staging / "plots")
+        files = sorted([*tables, *(f"plots/{p}" for p in plots)])
+        manifest = build_manifest(result, scenario_file, {f: sha256(staging / f) for f in files})
+        atomic_write_text(staging / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        if out.exists():
+            out.rmdir()  # empty, checked above
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out
+
+
+def build_manifest(result: RunResult, scenario_file: str, files: dict[str, str]) -> dict[str, object]:
+    """What a reader needs to reproduce and trust a run."""
+    scenario = result.scenario
+    notes = []
+    if not result.scenario_simulated:
+        notes.append(
+            "The scenario has no programmes, so its arm is identical to the counterfactual by construction "
+            "(same population, same random streams) and was copied rather than simulated again."
+        )
+    return {
+        "healthwork": package_versions()["healthwork"],
+        "scenario_file": scenario_file,
+        "scenario": scenario.canonical(),
+        "scenario_sha256": scenario.digest(),
+        "parameter_overrides": dict(scenario.parameters),
+        "seeds": {
+            "seed": scenario.seed,
+            "replications": scenario.replications,
+            "scheme": "numpy PCG64(SeedSequence(seed, spawn_key=(replication, stream_id, month + 1000)))",
+            "stream_ids": STREAM_IDS,
+        },
+        "workers": result.workers,
+        "started": result.started.isoformat(timespec="seconds"),
+        "finished": result.finished.isoformat(timespec="seconds"),
+        "command": sys.argv,
+        "packages": package_versions(),
+        "git": git_revision(),
+        "notes": notes,
+        "files_sha256": files,
+    }

@@ -1,0 +1,45 @@
+"""Readiness for work: a latent 0-1 index of confidence, self-efficacy and skills.
+
+Assumptions (no source; listed in the README and covered by sensitivity tests): readiness reverts each month
+towards a target that depends on the employment state, closing ``readiness.reversion`` of the gap; initial
+readiness is Beta-distributed around the state's target with concentration ``readiness.concentration``;
+job entry rises by ``employment.readiness_effect`` on the log scale per unit of readiness. Programmes add
+readiness gains (their "distance travelled") that then decay by the same reversion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.parameters import Parameters
+from model.population import STATES, Population
+
+
+@dataclass(frozen=True)
+class ReadinessRules:
+    """Targets by employment state, monthly reversion and the spread of initial readiness."""
+
+    target: np.ndarray
+    reversion: float
+    concentration: float
+
+    @classmethod
+    def build(cls, params: Parameters) -> ReadinessRules:
+        """Read the rules from the resolved parameters."""
+        target = np.array([params[f"readiness.target_{s}"] for s in STATES], dtype=np.float32)
+        return cls(target, params["readiness.reversion"], params["readiness.concentration"])
+
+    def initial(self, state: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Draw initial readiness for residents in ``state``."""
+        t = np.clip(self.target[state].astype(float), 1e-3, 1 - 1e-3)
+        return rng.beta(t * self.concentration, (1 - t) * self.concentration).astype(np.float32)
+
+
+def step(pop: Population, rules: ReadinessRules, gain: np.ndarray | float = 0.0) -> None:
+    """Revert readiness towards the state's target, add programme gains, keep it within [0, 1]."""
+    r = pop.readiness
+    r += np.float32(rules.reversion) * (rules.target[pop.state] - r)
+    r += gain
+    np.clip(r, 0.0, 1.0, out=r)

@@ -1,0 +1,202 @@
+"""The model: one Mesa model per arm, stepped month by month, and the pure ``simulate`` function.
+
+``simulate(scenario, replication=r)`` builds a seeded synthetic population, runs the burn-in, then runs two
+arms from the same population with the same random streams: ``counterfactual`` (no programmes) and
+``scenario``. Impact is their difference per replication (common random numbers). Ensembles, calibration and
+sensitivity analyses all call ``simulate``.
+
+Monthly step (``HealthWorkModel.step``):
+    1. ageing: residents reaching 65 leave; 16-year-olds drawn from the area's profile take their slots;
+    2. health transitions (onset, recovery, work-limiting status);
+    3. employment transitions (hazards x modifiers);
+    4. readiness reverts towards the state's target;
+    5. aggregates recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from model import employment, health, readiness
+from model.areas import AreaAgent, AreaProfile, packaged_profiles
+from model.parameters import Parameters
+from model.population import ENTRY_AGE_YEARS, Population, age_one_month
+from model.recording import Counts
+from model.scenario import Scenario
+from model.streams import Streams
+from model.synthesis import area_sizes, draw_residents
+
+ARMS = ("counterfactual", "scenario")
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Everything a run needs that does not change during it: areas, parameters and derived rate tables."""
+
+    scenario: Scenario
+    params: Parameters
+    profiles: tuple[AreaProfile, ...]
+    sizes: tuple[int, ...]
+    health: health.HealthRates
+    employment: employment.EmploymentRates
+    readiness: readiness.ReadinessRules
+
+    @classmethod
+    def build(
+        cls, scenario: Scenario, params: Parameters, profiles: Sequence[AreaProfile] | None = None
+    ) -> RunContext:
+        """Resolve the scenario's areas and derive the rate tables."""
+        if profiles is None:
+            table = packaged_profiles()
+            profiles = [table[(a, scenario.population.data_year)] for a in scenario.population.areas]
+        profiles = tuple(profiles)
+        return cls(
+            scenario=scenario,
+            params=params,
+            profiles=profiles,
+            sizes=tuple(area_sizes(profiles, scenario.population.scale)),
+            health=health.HealthRates.build(profiles, params),
+            employment=employment.EmploymentRates.build(profiles, params),
+            readiness=readiness.ReadinessRules.build(params),
+        )
+
+    def draw(
+        self, area: np.ndarray, rng: np.random.Generator, age_months: np.ndarray | None = None
+    ) -> Population:
+        """Draw residents of the given areas from their profiles."""
+        return draw_residents(area, self.profiles, self.params, self.health, self.readiness, rng, age_months)
+
+    def initial_population(self, streams: Streams) -> Population:
+        """The synthetic population before burn-in: areas in contiguous blocks of slots."""
+        area = np.repeat(np.arange(len(self.profiles)), self.sizes)
+        return self.draw(area, streams.generator("synthesis", 0))
+
+
+class HealthWorkModel(mesa.Model):
+    """One arm of one replication: the residents (arrays) and the areas (Mesa agents), one step per month.
+
+    Args:
+        context: the run's areas, parameters and rate tables.
+        population: the residents; the model changes them in place.
+        streams: the replication's random streams (shared by both arms).
+        arm: "counterfactual", "scenario" or "burn-in".
+        first_month: number of the first month this model will simulate (burn-in months are negative).
+        counts: where to record aggregates (months 1.. are recorded; month 0 on construction), or None.
+
+    """
+
+    def __init__(
+        self,
+        context: RunContext,
+        population: Population,
+        streams: Streams,
+        *,
+        arm: str,
+        first_month: int = 1,
+        counts: Counts | None = None,
+    ):
+        super().__init__(rng=streams.model_rng())
+        self.context = context
+        self.population = population
+        self.streams = streams
+        self.arm = arm
+        self.month = first_month - 1
+        bounds = np.cumsum((0, *context.sizes))
+        self.areas = [
+            AreaAgent(self, i, profile, context.params, slice(int(bounds[i]), int(bounds[i + 1])))
+            for i, profile in enumerate(context.profiles)
+        ]
+        self.counts = counts
+        if counts is not None:
+            counts.record(0, population)
+
+    def step(self) -> None:
+        """Simulate one month."""
+        self.month += 1
+        m, pop, ctx, streams = self.month, self.population, self.context, self.streams
+        n = len(pop)
+        leavers = age_one_month(pop)
+        if len(leavers):
+            entrants = ctx.draw(
+                pop.area[leavers], streams.generator("entry", m), np.full(len(leavers), ENTRY_AGE_YEARS * 12)
+            )
+            pop.assign(leavers, entrants)
+        draws = {k: streams.uniform(f"health.{k}", m, n) for k in ("mental", "msk", "other", "work_limiting")}
+        became_work_limiting = health.step(pop, ctx.health, draws)
+        before = pop.state.copy()
+        employment.step(
+            pop,
+            ctx.employment,
+            streams.uniform("employment", m, n),
+            streams.uniform("employment.sickness", m, n),
+            became_work_limiting,
+        )
+        readiness.step(pop, ctx.readiness)
+        if self.counts is not None and m >= 1:
+            self.counts.record(m, pop, before)
+
+
+@dataclass
+class ReplicationResult:
+    """Recorded counts of both arms of one replication.
+
+    ``scenario_simulated`` is False when the scenario arm was not run because it is identical by construction
+    (no programmes): its counts are then the counterfactual's.
+    """
+
+    replication: int
+    counts: dict[str, Counts]
+    scenario_simulated: bool
+
+
+def burned_in_population(context: RunContext, streams: Streams) -> Population:
+    """Draw the population and run the burn-in months before the scenario start."""
+    pop = context.initial_population(streams)
+    burn_in = int(context.params["simulation.burn_in_months"])
+    if burn_in:
+        model = HealthWorkModel(context, pop, streams, arm="burn-in", first_month=1 - burn_in)
+        model.run_for(burn_in)
+    return pop
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    replication: int = 0,
+    params: Parameters | None = None,
+    profiles: Sequence[AreaProfile] | None = None,
+    simulate_identical_arms: bool = False,
+) -> ReplicationResult:
+    """Run one replication of a scenario: both arms from the same seeded population and streams.
+
+    Args:
+        scenario: the validated scenario.
+        replication: replication number (selects the random streams).
+        params: resolved parameters (by default the scenario's own, see :meth:`Scenario.resolved_parameters`).
+        profiles: area profiles to use instead of the packaged ones (calibration reference populations).
+        simulate_identical_arms: run the scenario arm even when it has no programmes (tests of common random
+            numbers); otherwise such an arm is copied from the counterfactual.
+
+    Returns:
+        The recorded counts of both arms.
+
+    """
+    params = scenario.resolved_parameters() if params is None else params
+    context = RunContext.build(scenario, params, profiles)
+    streams = Streams(scenario.seed, replication)
+    start = burned_in_population(context, streams)
+    horizon = scenario.horizon_months
+    counts, simulated = {}, False
+    for arm in ARMS:
+        if arm == "scenario" and not (scenario.has_programmes() or simulate_identical_arms):
+            counts[arm] = counts["counterfactual"]
+            continue
+        counts[arm] = Counts.empty(horizon, len(context.profiles))
+        model = HealthWorkModel(context, start.copy(), streams, arm=arm, counts=counts[arm])
+        model.run_for(horizon)
+        simulated = simulated or arm == "scenario"
+    return ReplicationResult(replication, counts, simulated)

@@ -1,0 +1,35 @@
+"""Shared helpers: small scenarios built in code, and the repository paths tests read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from model.scenario import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def small_scenario(**changes) -> Scenario:
+    """A small valid scenario; keyword arguments replace top-level keys, ``population`` is merged."""
+    data = {
+        "name": "test",
+        "start": "2026-04",
+        "horizon_months": 12,
+        "seed": 11,
+        "replications": 2,
+        "population": {"areas": ["Halton"], "data_year": 2023, "scale": 0.02},
+        "parameters": {"simulation.burn_in_months": 12},
+    }
+    population = changes.pop("population", {})
+    data["population"] = data["population"] | population
+    data["parameters"] = data["parameters"] | changes.pop("parameters", {})
+    data |= changes
+    return Scenario.model_validate(data)
+
+
+@pytest.fixture
+def scenario_factory():
+    return small_scenario
