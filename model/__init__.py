@@ -9,9 +9,20 @@ Public API for scripts and notebooks::
     result.summary    # arm, area, programme, metric, mean, p05, p50, p95
 """
 
+from model.ensemble import RunResult, run
 from model.errors import InputError, Problem
 from model.scenario import Scenario, load_scenario
 from model.simulation import HealthWorkModel, simulate
 
 __version__ = "0.1.0"
-__all__ = ["HealthWorkModel", "InputError", "Problem", "Scenario", "__version__", "load_scenario", "simulate"]
+__all__ = [
+    "HealthWorkModel",
+    "InputError",
+    "Problem",
+    "RunResult",
+    "Scenario",
+    "__version__",
+    "load_scenario",
+    "run",
+    "simulate",
+]

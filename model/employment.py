@@ -80,6 +80,9 @@ class EmploymentRates:
     job_exit_by_group: np.ndarray  # (employed, work-limiting, age): ones when not employed
     entry_by_age: np.ndarray  # (AGES,)
     readiness_effect: float
+    by_group: (
+        np.ndarray
+    )  # (areas x states x work-limiting x ages, 4): the four base hazards, modifiers applied
 
     @classmethod
     def build(cls, profiles: Sequence[AreaProfile], params: Parameters) -> EmploymentRates:
@@ -104,7 +107,7 @@ class EmploymentRates:
             AGE_BAND_OF_YEAR[age_years]
         ]
         f32 = np.float32
-        return cls(
+        parts = dict(
             to_employment=np.array([0, rate["U_E"], rate["I_E"], rate["I_E"]], f32),
             to_unemployment=np.array([rate["E_U"], 0, rate["I_U"], rate["I_U"]], f32),
             to_inactivity=np.array([rate["E_I"], rate["U_I"], 0, 0], f32),
@@ -122,6 +125,46 @@ class EmploymentRates:
             entry_by_age=entry_age.astype(f32),
             readiness_effect=float(params["employment.readiness_effect"]),
         )
+        return cls(**parts, by_group=_combine(parts, len(profiles)))
+
+
+def _combine(p: dict, areas: int) -> np.ndarray:
+    """The four base hazards for every (area, state, work-limiting, age) group, as one gatherable table.
+
+    Everything that depends only on the group is folded in: state intercepts, area factors, the
+    work-limiting hazard ratio, age modifiers and (for the employed) the job-exit modifiers by group.
+    """
+    shape = (areas, 4, 2, AGES)
+    area = np.arange(areas)[:, None, None, None]
+    state = np.arange(4)[None, :, None, None]
+    wl = np.arange(2)[None, None, :, None]
+    age = np.arange(AGES)[None, None, None, :]
+    employed = (state == EMPLOYED).astype(int)
+    job_exit = p["job_exit_by_group"][employed, wl, age]
+    table = np.empty((*shape, 4))
+    table[..., 0] = (
+        p["to_employment"][state]
+        * p["area_job_entry"][area]
+        * p["work_limiting_entry"][wl]
+        * p["entry_by_age"][age]
+    )
+    table[..., 1] = p["to_unemployment"][state] * p["area_unemployment"][area] * job_exit
+    table[..., 2] = p["to_inactivity"][state] * job_exit * np.ones(shape)
+    table[..., 3] = table[..., 2] * p["sickness_hr"][area] * wl
+    return table.reshape(-1, 4).astype(np.float32)
+
+
+def group_key(pop: Population) -> np.ndarray:
+    """Row of :attr:`EmploymentRates.by_group` for every resident (computed in place, small integers)."""
+    key = pop.area.astype(np.int32)
+    key *= 4
+    key += pop.state
+    key *= 2
+    key += pop.work_limiting
+    key *= AGES
+    key += pop.age_months // 12
+    key -= ENTRY_AGE_YEARS
+    return key
 
 
 def hazards(
@@ -131,23 +174,18 @@ def hazards(
     exit_multiplier: np.ndarray | float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Monthly hazards per resident: job entry, to unemployment, to inactivity (other), to sickness."""
-    state = pop.state
-    age = pop.age_months // 12 - ENTRY_AGE_YEARS
-    employed = state == EMPLOYED
-    entry = rates.to_employment[state] * rates.area_job_entry[pop.area]
-    entry *= rates.duration[np.minimum(pop.months_out_of_work, len(rates.duration) - 1)]
-    entry *= rates.work_limiting_entry[pop.work_limiting]
-    entry *= rates.entry_by_age[age]
+    base = np.take(rates.by_group, group_key(pop), axis=0)
+    duration = np.take(rates.duration, np.minimum(pop.months_out_of_work, len(rates.duration) - 1))
+    entry = base[:, 0] * duration
     entry *= np.exp(np.float32(rates.readiness_effect) * (pop.readiness - np.float32(0.5)))
     entry *= entry_multiplier
-    # Job-exit modifiers are 1 for residents not employed (tenure 0; the not-employed rows of the table).
-    job_exit = rates.tenure_exit[np.minimum(pop.job_tenure, len(rates.tenure_exit) - 1)]
-    job_exit *= rates.job_exit_by_group.ravel()[(employed * 2 + pop.work_limiting) * AGES + age]
+    # Fragile new jobs; tenure is 0 (factor 1) for residents not employed.
+    job_exit = np.take(rates.tenure_exit, np.minimum(pop.job_tenure, len(rates.tenure_exit) - 1))
     if not (np.isscalar(exit_multiplier) and exit_multiplier == 1.0):
-        job_exit = np.where(employed, job_exit * exit_multiplier, job_exit)
-    unemployment = rates.to_unemployment[state] * rates.area_unemployment[pop.area] * job_exit
-    inactivity = rates.to_inactivity[state] * job_exit
-    sickness = inactivity * rates.sickness_hr[pop.area] * pop.work_limiting
+        job_exit = np.where(pop.state == EMPLOYED, job_exit * exit_multiplier, job_exit)
+    unemployment = base[:, 1] * job_exit
+    inactivity = base[:, 2] * job_exit
+    sickness = base[:, 3] * job_exit
     return entry, unemployment, inactivity, sickness
 
 
@@ -175,7 +213,7 @@ def step(
     old = pop.state.copy()
     # Health-driven moves between the two inactive states; these residents make no other move this month.
     recovered = (old == INACTIVE_SICK) & (pop.work_limiting == 0)
-    ratio = rates.sickness_hr[pop.area]
+    ratio = np.take(rates.sickness_hr, pop.area)
     fell_sick = (old == INACTIVE_OTHER) & became_work_limiting & (u_sick * (1 + ratio) < ratio)
     moved = recovered | fell_sick
 

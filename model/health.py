@@ -67,6 +67,7 @@ class HealthRates:
     prevalence: Mapping[str, np.ndarray]
     recovery: Mapping[str, float]
     work_limiting_onset: float
+    onset_by_group: np.ndarray  # (groups, 4): onset of CONDITIONS in order, one gather per month
 
     @classmethod
     def build(cls, profiles: Sequence[AreaProfile], params: Parameters) -> HealthRates:
@@ -119,14 +120,21 @@ class HealthRates:
             on[..., 0], on[..., 1] = base, np.minimum(base * hr, 1.0)
             onset[c] = on.astype(np.float32)
             prevalence[c] = on / (on + effective_recovery[..., None])
-        return cls(onset, prevalence, recovery, params["health.work_limiting.onset_probability"])
+        stacked = np.stack([onset[c].ravel() for c in CONDITIONS], axis=1)
+        return cls(onset, prevalence, recovery, params["health.work_limiting.onset_probability"], stacked)
 
 
 def group_index(pop: Population) -> np.ndarray:
-    """Flat index into the (area, sex, age, out-of-work) tables for every resident."""
-    g = pop.area.astype(np.int32) * 2 + pop.male
-    g = g * AGES + (pop.age_months // 12 - ENTRY_AGE_YEARS)
-    return g * 2 + (pop.state != EMPLOYED)
+    """Flat index into the (area, sex, age, out-of-work) tables for every resident (computed in place)."""
+    g = pop.area.astype(np.int32)
+    g *= 2
+    g += pop.male
+    g *= AGES
+    g += pop.age_months // 12
+    g -= ENTRY_AGE_YEARS
+    g *= 2
+    g += pop.state != EMPLOYED
+    return g
 
 
 def step(
@@ -149,11 +157,10 @@ def step(
 
     """
     mult = recovery_multipliers or {}
-    g = group_index(pop)
+    onset_p = np.take(rates.onset_by_group, group_index(pop), axis=0)
     mh = pop.mental_health
     u = draws["mental"]
-    p_cmd = rates.onset["cmd"].ravel()[g]
-    p_smi = rates.onset["smi"].ravel()[g]
+    p_cmd, p_smi = onset_p[:, 0], onset_p[:, 1]
     p_cmd_rec = np.minimum(rates.recovery["cmd"] * mult.get("cmd", 1.0), 1.0)
     p_smi_exit = np.minimum(rates.recovery["smi"] * mult.get("smi", 1.0), 1.0)
     none, cmd, smi = mh == MH_NONE, mh == MH_CMD, mh == MH_SMI
@@ -165,10 +172,10 @@ def step(
     mh[recovered] = MH_NONE
     onset = to_cmd | to_smi
 
-    for name, column in (("msk", pop.msk), ("other", pop.other_condition)):
+    for k, name, column in ((2, "msk", pop.msk), (3, "other", pop.other_condition)):
         u = draws[name]
         has = column.astype(bool)
-        p_on = rates.onset[name].ravel()[g]
+        p_on = onset_p[:, k]
         p_rec = np.minimum(rates.recovery[name] * mult.get(name, 1.0), 1.0)
         starts = ~has & (u < p_on)
         ends = has & (u < p_rec)

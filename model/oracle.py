@@ -1,4 +1,4 @@
-"""Per-agent reference implementation: one ``mesa.Agent`` per resident, the same monthly rules in scalar Python.
+"""Per-agent reference implementation: one ``mesa.Agent`` per resident, the same rules in scalar Python.
 
 It shares only the derived rate tables (``RunContext``) with the vectorised engine and re-implements each
 rule resident by resident, so it serves two purposes: a test oracle (on the same starting population both

@@ -46,13 +46,20 @@ class Counts:
     def record(self, month: int, pop: Population, before: np.ndarray | None = None) -> None:
         """Record month ``month``'s end-of-month stocks, and its flows when ``before`` states are given."""
         areas = self.stocks.shape[1]
-        area = pop.area.astype(np.intp)
-        key = (((area * 4 + pop.state) * 2 + (pop.mental_health > 0)) * 2 + pop.msk) * 2 + pop.work_limiting
+        key = pop.area.astype(np.int32)
+        parts = ((pop.state, 4), (pop.mental_health > 0, 2), (pop.msk, 2), (pop.work_limiting, 2))
+        for column, size in parts:
+            key *= size
+            key += column
         c = np.bincount(key, minlength=areas * 32).reshape(areas, 4, 2, 2, 2)
         self.stocks[month] = c.sum(axis=(2, 3, 4))
         self.health[month, :, 0] = c[:, :, 1].sum(axis=(1, 2, 3))
         self.health[month, :, 1] = c[:, :, :, 1].sum(axis=(1, 2, 3))
         self.limiting[month] = c[..., 1].sum(axis=(2, 3))
         if before is not None:
-            flow_key = (area * 4 + before) * 4 + pop.state
+            flow_key = pop.area.astype(np.int32)
+            flow_key *= 4
+            flow_key += before
+            flow_key *= 4
+            flow_key += pop.state
             self.flows[month] = np.bincount(flow_key, minlength=areas * 16).reshape(areas, 4, 4)

@@ -150,7 +150,7 @@ def parse_yaml(text: str, file: str) -> Any:
         if "could not determine a constructor" in reason:
             tag = reason.split("'")[1] if reason.count("'") >= 2 else reason
             tag = tag.replace("tag:yaml.org,2002:", "!!")
-            reason = f"YAML tag {tag} is not allowed: scenarios are plain YAML (no tags that construct objects)"
+            reason = f"YAML tag {tag} is not allowed: scenarios are plain YAML (no tags constructing objects)"
         raise InputError([Problem(file, _where(err.problem_mark), reason)]) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)

@@ -1,4 +1,4 @@
-"""Scenario loading and validation: one bad-YAML fixture per rule, each message naming file, key and reason."""
+"""Scenario loading and validation: one bad-YAML fixture per rule; messages name file, key and reason."""
 
 from __future__ import annotations
 
@@ -63,7 +63,12 @@ def test_several_problems_are_all_reported(tmp_path):
     with pytest.raises(InputError) as caught:
         load_scenario(bad)
     keys = {p.key for p in caught.value.problems}
-    assert keys == {"horizon_months", "population.areas", "population.scale", "parameters.employment.duration.ratio"}
+    assert keys == {
+        "horizon_months",
+        "population.areas",
+        "population.scale",
+        "parameters.employment.duration.ratio",
+    }
 
 
 def test_error_in_extended_file_names_that_file():
@@ -89,7 +94,12 @@ def test_extends_merges_mappings_and_replaces_lists():
 def test_set_overrides_scenario_keys_and_parameters():
     s = load_scenario(
         FIXTURES / "good" / "base.yaml",
-        ["population.scale=0.05", "horizon_months=24", "employment.duration.ratio=2", "parameters.readiness.reversion=0.1"],
+        [
+            "population.scale=0.05",
+            "horizon_months=24",
+            "employment.duration.ratio=2",
+            "parameters.readiness.reversion=0.1",
+        ],
     )
     assert s.population.scale == 0.05
     assert s.horizon_months == 24

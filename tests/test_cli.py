@@ -1,0 +1,191 @@
+"""The healthwork command end to end: outputs, determinism across workers, atomic writes, clear errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import model
+from model import cli, ensemble, outputs
+from tests.conftest import FIXTURES, ROOT
+
+BASE = FIXTURES / "good" / "base.yaml"
+
+
+def healthwork(*args, cwd=ROOT):
+    return subprocess.run(
+        [sys.executable, "-m", "model.cli", *map(str, args)], capture_output=True, text=True, cwd=cwd
+    )
+
+
+@pytest.fixture(scope="module")
+def run_dirs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    dirs = {}
+    for workers in (1, 2):
+        out = root / f"w{workers}"
+        done = healthwork(
+            "run",
+            BASE,
+            "--out",
+            out,
+            "--workers",
+            workers,
+            "--replications",
+            3,
+            "--set",
+            "simulation.burn_in_months=6",
+        )
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+        dirs[workers] = out
+    return dirs
+
+
+def test_run_writes_every_output_with_the_documented_columns(run_dirs):
+    out = run_dirs[1]
+    assert {p.name for p in out.iterdir()} == {
+        "manifest.json",
+        "monthly.csv",
+        "summary.csv",
+        "parameters.csv",
+        "plots",
+    }
+    monthly = pd.read_csv(out / "monthly.csv")
+    assert list(monthly.columns) == list(ensemble.MONTHLY_COLUMNS)
+    assert set(monthly["metric"]) == set(ensemble.METRICS)
+    assert set(monthly["area"]) == {"Halton", "ALL"}
+    assert set(monthly["arm"]) == {"counterfactual", "scenario"}
+    assert set(monthly["replication"]) == {0, 1, 2}
+    assert monthly["month"].max() == 6
+    assert monthly.loc[monthly["month"] == 0, "date"].iloc[0] == "2026-03"
+    assert monthly.loc[monthly["month"] == 1, "date"].iloc[0] == "2026-04"
+    assert not ((monthly["month"] == 0) & monthly["metric"].isin(ensemble.FLOW_METRICS)).any()
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary.columns) == list(ensemble.SUMMARY_COLUMNS)
+    assert set(summary["arm"]) == {"counterfactual", "scenario", "impact"}
+    assert (summary["p05"] <= summary["p50"]).all() and (summary["p50"] <= summary["p95"]).all()
+    assert sorted(p.name for p in (out / "plots").iterdir()) == ["rates_all.png", "rates_halton.png"]
+
+
+def test_counts_are_scaled_to_the_published_population(run_dirs):
+    monthly = pd.read_csv(run_dirs[1] / "monthly.csv")
+    residents = monthly[(monthly["metric"] == "residents") & (monthly["area"] == "Halton")]["value"]
+    assert (residents == 79896).all()  # mid-2021 population 16-64 although only 1% is simulated
+
+
+def test_rates_are_consistent_with_counts(run_dirs):
+    m = pd.read_csv(run_dirs[1] / "monthly.csv")
+    wide = m[m["arm"] == "counterfactual"].pivot_table(
+        index=["replication", "month", "area"], columns="metric", values="value"
+    )
+    pd.testing.assert_series_equal(
+        wide["employment_rate"], 100 * wide["employed"] / wide["residents"], check_names=False
+    )
+    active = wide["employed"] + wide["unemployed"]
+    pd.testing.assert_series_equal(
+        wide["unemployment_rate"], 100 * wide["unemployed"] / active, check_names=False
+    )
+
+
+def test_outputs_are_byte_identical_whatever_the_worker_count(run_dirs):
+    for name in ("monthly.csv", "summary.csv"):
+        assert (run_dirs[1] / name).read_bytes() == (run_dirs[2] / name).read_bytes(), name
+
+
+def test_manifest_records_what_is_needed_to_reproduce_the_run(run_dirs):
+    manifest = json.loads((run_dirs[2] / "manifest.json").read_text())
+    assert manifest["scenario"]["replications"] == 3
+    assert manifest["parameter_overrides"] == {"simulation.burn_in_months": 6}
+    assert manifest["seeds"]["seed"] == 7
+    assert manifest["workers"] == 2
+    assert len(manifest["scenario_sha256"]) == 64
+    assert {"numpy", "mesa", "pandas", "python"} <= set(manifest["packages"])
+    assert "revision" in manifest["git"]
+    assert manifest["started"] <= manifest["finished"]
+    assert manifest["files_sha256"]["monthly.csv"] == outputs.sha256(run_dirs[2] / "monthly.csv")
+    assert manifest["notes"]  # says the scenario arm was copied
+
+
+def test_existing_output_folder_is_never_overwritten(run_dirs):
+    before = (run_dirs[1] / "monthly.csv").read_bytes()
+    done = healthwork("run", BASE, "--out", run_dirs[1])
+    assert done.returncode == 2
+    assert "already exists and is not empty" in done.stderr
+    assert (run_dirs[1] / "monthly.csv").read_bytes() == before
+
+
+def test_default_output_folder_is_outputs_name_timestamp(tmp_path):
+    done = healthwork(
+        "run", BASE, "--replications", 1, "--no-plots", "--set", "simulation.burn_in_months=0", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    (run,) = (tmp_path / "outputs" / "fixture_base").iterdir()
+    assert len(run.name) == len("20260101-120000")
+    assert str(run.relative_to(tmp_path)) in done.stdout
+
+
+def test_a_failure_while_writing_leaves_no_partial_folder(tmp_path, monkeypatch):
+    scenario = model.load_scenario(BASE, ["replications=1", "simulation.burn_in_months=0"])
+    result = model.run(scenario, workers=1)
+
+    def broken_plot(result, folder):
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        outputs.write_run(result, tmp_path / "out", scenario_file=str(BASE), plot=broken_plot)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", BASE, "--replications", "0"], "must be at least 1"),
+        (["run", BASE, "--workers", "two"], "expected a whole number"),
+        (["run", BASE, "--set", "population.scale=0"], "population.scale: must be greater than 0"),
+        (["run", FIXTURES / "missing.yaml"], "missing.yaml: file not found"),
+        (["validate", BASE, "--set", "horizon_months"], "expected KEY=VALUE"),
+        (["explode"], "invalid choice"),
+    ],
+)
+def test_bad_command_lines_exit_2_with_a_clear_message(args, message):
+    done = healthwork(*args)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_validate_accepts_a_good_file():
+    done = healthwork("validate", BASE)
+    assert done.returncode == 0
+    assert "valid" in done.stdout
+
+
+def test_unexpected_errors_are_one_line_without_traceback(monkeypatch, capsys):
+    def boom(args):
+        raise RuntimeError("something broke")
+
+    monkeypatch.setitem(cli.COMMANDS, "validate", boom)
+    assert cli.main(["validate", str(BASE)]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == "healthwork: error: something broke"
+
+
+def test_parameters_command_lists_values_with_sources():
+    done = healthwork("parameters", "employment.duration.ratio")
+    assert done.returncode == 0
+    assert "employment.duration.ratio = 3.2  [sourced" in done.stdout
+    assert "ONS" in done.stdout
+
+
+def test_python_api_returns_dataframes():
+    scenario = model.load_scenario(
+        BASE, ["replications=1", "horizon_months=2", "simulation.burn_in_months=0"]
+    )
+    result = model.run(scenario, workers=1)
+    assert isinstance(result.monthly, pd.DataFrame) and isinstance(result.summary, pd.DataFrame)
+    assert result.monthly["month"].max() == 2
