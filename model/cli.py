@@ -77,6 +77,26 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--horizon", type=_positive, default=120, help="months per evaluation")
     calibrate.add_argument("--workers", type=_positive, default=os.cpu_count() or 1)
 
+    sens = sub.add_parser("sensitivity", help="one-at-a-time sensitivity of a scenario to its assumptions")
+    sens.add_argument("scenario", help="scenario YAML file")
+    sens.add_argument(
+        "--parameter",
+        dest="parameters",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="parameter to vary (repeatable; default: every parameter labelled an assumption)",
+    )
+    sens.add_argument("--low", type=float, default=0.5, help="low setting as a multiple of the value")
+    sens.add_argument("--high", type=float, default=2.0, help="high setting as a multiple of the value")
+    sens.add_argument(
+        "--out", type=Path, help="output folder (default outputs/<name>-sensitivity/<timestamp>)"
+    )
+    sens.add_argument("--replications", type=_positive, help="override the scenario's replications")
+    sens.add_argument("--seed", type=_non_negative, help="override the scenario's seed")
+    sens.add_argument("--workers", type=_positive, help="local processes (default: CPUs available)")
+    sens.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+
     params = sub.add_parser("parameters", help="list parameters with their values and sources")
     params.add_argument("pattern", nargs="?", default="", help="only paths containing this text")
     return parser
@@ -151,6 +171,33 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """``healthwork sensitivity``."""
+    from model import outputs
+    from model.sensitivity import one_at_a_time
+
+    scenario = _load(args)
+    out = args.out or outputs.default_output_dir(
+        Path("outputs"), f"{scenario.slug()}-sensitivity", dt.datetime.now()
+    )
+    reason = outputs.check_output_dir(out)
+    if reason:
+        raise InputError([Problem("command line", "--out", f"{out} {reason}")])
+
+    def say(text: str) -> None:
+        print(f"  {text}", file=sys.stderr)
+
+    table = one_at_a_time(
+        scenario, args.parameters, low=args.low, high=args.high, workers=args.workers, progress=say
+    )
+    written = outputs.write_table(
+        table, out, "sensitivity.csv", scenario=scenario, scenario_file=args.scenario
+    )
+    print(f"Outputs in {written}/", file=sys.stderr)
+    print(written)
+    return 0
+
+
 def cmd_parameters(args: argparse.Namespace) -> int:
     """``healthwork parameters``."""
     from model.parameters import default_parameters
@@ -166,6 +213,7 @@ COMMANDS = {
     "run": cmd_run,
     "validate": cmd_validate,
     "calibrate": cmd_calibrate,
+    "sensitivity": cmd_sensitivity,
     "parameters": cmd_parameters,
 }
 

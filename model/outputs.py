@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from model.ensemble import RunResult
+from model.scenario import Scenario
 from model.streams import STREAM_IDS
 
 FLOAT_FORMAT = "%.10g"
@@ -97,15 +98,8 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_run(
-    result: RunResult,
-    out: Path,
-    *,
-    scenario_file: str,
-    extra_tables: dict[str, pd.DataFrame] | None = None,
-    plot: Callable[[RunResult, Path], list[str]] | None = None,
-) -> Path:
-    """Write a run's tables, plots and manifest to ``out`` atomically; return ``out``."""
+def _write_folder(out: Path, fill: Callable[[Path], dict[str, object]]) -> Path:
+    """Create ``out`` atomically: ``fill`` writes files into a staging folder and returns the manifest."""
     reason = check_output_dir(out)
     if reason:
         raise FileExistsError(f"{out}: {reason}")
@@ -115,17 +109,9 @@ def write_run(
         shutil.rmtree(staging)
     staging.mkdir()
     try:
-        tables = {"monthly.csv": result.monthly, "summary.csv": result.summary} | (extra_tables or {})
-        params = pd.DataFrame(result.scenario.resolved_parameters().as_records())
-        tables["parameters.csv"] = params
-        for name, frame in tables.items():
-            write_csv(frame, staging / name)
-        plots = []
-        if plot is not None:
-            (staging / "plots").mkdir()
-            plots = plot(result, staging / "plots")
-        files = sorted([*tables, *(f"plots/{p}" for p in plots)])
-        manifest = build_manifest(result, scenario_file, {f: sha256(staging / f) for f in files})
+        manifest = fill(staging)
+        files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
+        manifest["files_sha256"] = {f: sha256(staging / f) for f in files}
         atomic_write_text(staging / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         if out.exists():
             out.rmdir()  # empty, checked above
@@ -136,15 +122,65 @@ def write_run(
     return out
 
 
-def build_manifest(result: RunResult, scenario_file: str, files: dict[str, str]) -> dict[str, object]:
-    """What a reader needs to reproduce and trust a run."""
-    scenario = result.scenario
-    notes = []
-    if not result.scenario_simulated:
-        notes.append(
-            "The scenario has no programmes, so its arm is identical to the counterfactual by construction "
-            "(same population, same random streams) and was copied rather than simulated again."
+def write_run(
+    result: RunResult,
+    out: Path,
+    *,
+    scenario_file: str,
+    extra_tables: dict[str, pd.DataFrame] | None = None,
+    plot: Callable[[RunResult, Path], list[str]] | None = None,
+) -> Path:
+    """Write a run's tables, plots and manifest to ``out`` atomically; return ``out``."""
+
+    def fill(staging: Path) -> dict[str, object]:
+        tables = {"monthly.csv": result.monthly, "summary.csv": result.summary} | (extra_tables or {})
+        tables["parameters.csv"] = pd.DataFrame(result.scenario.resolved_parameters().as_records())
+        for name, frame in tables.items():
+            write_csv(frame, staging / name)
+        if plot is not None:
+            (staging / "plots").mkdir()
+            plot(result, staging / "plots")
+        notes = []
+        if not result.scenario_simulated:
+            notes.append(
+                "The scenario has no programmes, so its arm is identical to the counterfactual by "
+                "construction (same population, same random streams) and was copied, not simulated again."
+            )
+        return build_manifest(
+            result.scenario,
+            scenario_file,
+            workers=result.workers,
+            started=result.started,
+            finished=result.finished,
+            notes=notes,
         )
+
+    return _write_folder(out, fill)
+
+
+def write_table(frame: pd.DataFrame, out: Path, name: str, *, scenario: Scenario, scenario_file: str) -> Path:
+    """Write one table and its manifest to ``out`` atomically; return ``out``."""
+    started = dt.datetime.now(dt.UTC)
+
+    def fill(staging: Path) -> dict[str, object]:
+        write_csv(frame, staging / name)
+        return build_manifest(
+            scenario, scenario_file, workers=None, started=started, finished=dt.datetime.now(dt.UTC), notes=[]
+        )
+
+    return _write_folder(out, fill)
+
+
+def build_manifest(
+    scenario: Scenario,
+    scenario_file: str,
+    *,
+    workers: int | None,
+    started: dt.datetime,
+    finished: dt.datetime,
+    notes: list[str],
+) -> dict[str, object]:
+    """What a reader needs to reproduce and trust a run (file checksums are added when written)."""
     return {
         "healthwork": package_versions()["healthwork"],
         "scenario_file": scenario_file,
@@ -157,12 +193,11 @@ def build_manifest(result: RunResult, scenario_file: str, files: dict[str, str])
             "scheme": "numpy PCG64(SeedSequence(seed, spawn_key=(replication, stream_id, month + 1000)))",
             "stream_ids": STREAM_IDS,
         },
-        "workers": result.workers,
-        "started": result.started.isoformat(timespec="seconds"),
-        "finished": result.finished.isoformat(timespec="seconds"),
+        "workers": workers,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": finished.isoformat(timespec="seconds"),
         "command": sys.argv,
         "packages": package_versions(),
         "git": git_revision(),
         "notes": notes,
-        "files_sha256": files,
     }
