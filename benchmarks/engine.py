@@ -8,7 +8,8 @@ Measures, on one core and in one process:
 2. peak memory per resident of that run (numpy allocations traced by tracemalloc, in a separate 12-month
    pass because tracing slows the run), including the population, per-month temporaries and recording;
 3. the per-agent reference (``model.oracle``: one ``mesa.Agent`` per resident, same rules) and the
-   vectorised engine on the same smaller population, giving the speed ratio at a size both can do.
+   vectorised engine on the same smaller population, giving the speed ratio at a size both can do;
+4. the engine with two programmes (IPS and Health Trainers) in every area, against the engine without.
 
 Results are printed and written to ``benchmarks/results/engine.json``.
 """
@@ -38,7 +39,14 @@ AREAS = ["Halton", "Knowsley", "Liverpool", "Sefton", "St Helens", "Wirral", "Ba
 RESULTS = Path(__file__).resolve().parent / "results" / "engine.json"
 
 
-def scenario(residents: int, months: int) -> Scenario:
+# Two programmes in every area, open throughout: IPS and Health Trainers with default settings.
+PROGRAMMES = [
+    {"name": "ips", "type": "ips", "staff_fte": {a: 20 for a in AREAS}},
+    {"name": "health_trainers", "type": "health_trainer", "staff_fte": {a: 10 for a in AREAS}},
+]
+
+
+def scenario(residents: int, months: int, programmes: bool = False) -> Scenario:
     """Every area's 2023 baseline, scaled to about ``residents`` simulated residents."""
     total = sum(packaged_profiles()[(a, 2023)].population_16_64 for a in AREAS)
     return Scenario.model_validate(
@@ -50,22 +58,30 @@ def scenario(residents: int, months: int) -> Scenario:
             "replications": 1,
             "population": {"areas": AREAS, "data_year": 2023, "scale": min(1.0, residents / total)},
             "parameters": {"simulation.burn_in_months": 0},
+            "programmes": PROGRAMMES if programmes else [],
         }
     )
 
 
-def build(residents: int, months: int):
+def build(residents: int, months: int, programmes: bool = False):
     """Context, a fresh population and streams for one arm."""
-    sc = scenario(residents, months)
+    sc = scenario(residents, months, programmes)
     context = RunContext.build(sc, sc.resolved_parameters())
     streams = Streams(sc.seed, 0)
     return context, context.initial_population(streams), streams
 
 
-def time_vectorised(residents: int, months: int) -> dict[str, float]:
-    """Seconds and resident-months per second for one recorded arm."""
-    context, pop, streams = build(residents, months)
-    model = HealthWorkModel(context, pop, streams, arm="benchmark", counts=Counts.empty(months, len(AREAS)))
+def time_vectorised(residents: int, months: int, programmes: bool = False) -> dict[str, float]:
+    """Seconds and resident-months per second for one recorded arm (with the programmes if asked)."""
+    context, pop, streams = build(residents, months, programmes)
+    model = HealthWorkModel(
+        context,
+        pop,
+        streams,
+        arm="benchmark",
+        counts=Counts.empty(months, len(AREAS)),
+        programmes=context.programmes,
+    )
     start = time.perf_counter()
     model.run_for(months)
     seconds = time.perf_counter() - start
@@ -117,6 +133,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     args = parser.parse_args(argv)
 
     full = time_vectorised(args.residents, args.months)
+    with_programmes = time_vectorised(args.residents, args.months, programmes=True)
     memory = peak_memory(args.residents)
     small = time_vectorised(args.agent_residents, args.agent_months * 4)
     agent = time_per_agent(args.agent_residents, args.agent_months)
@@ -132,11 +149,17 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         "per_agent_mesa": agent,
         "ratio_same_size": small["resident_months_per_s"] / agent["resident_months_per_s"],
         "ratio_full_vs_agents": full["resident_months_per_s"] / agent["resident_months_per_s"],
+        "with_two_programmes_per_area": with_programmes,
+        "programmes_slowdown": with_programmes["seconds"] / full["seconds"],
     }
     print(
         f"Vectorised engine: {full['residents']:,} residents x {full['months']} months "
         f"in {full['seconds']:.1f} s "
         f"= {full['resident_months_per_s'] / 1e6:.1f} million resident-months/s (one core, one arm)"
+    )
+    print(
+        f"With IPS and Health Trainers in every area: {with_programmes['seconds']:.1f} s "
+        f"= {result['programmes_slowdown']:.2f} times the engine without programmes"
     )
     print(
         f"Peak memory: {memory['peak_bytes_per_resident']:.0f} bytes per resident "

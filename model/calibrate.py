@@ -13,6 +13,10 @@ B. Disability (UK, 2023): the work-limiting hazard ratio and the chance a condit
    A and B alternate until neither moves.
 C. Areas: for each area and data year, the three area factors (job entry, unemployment, sickness) so that the
    area's baseline holds its published employment, unemployment and sickness-inactivity rates.
+D. IPS effects (trial emulation on the UK 2023 population): the hazard ratio on job entry for IPS participants
+   with severe mental illness, a common mental disorder, or neither, so that the emulated trial reproduces the
+   published risk ratio (calibration/targets/ips_trials.csv); the hazard ratios reproducing the bounds of its
+   interval give the lognormal uncertainty (median and 95th percentile) drawn once per replication.
 
 Fitted values are written to ``model/data/fitted/`` (the package's defaults) and a report of every target
 against what the fitted model achieves to ``calibration/fit_report.csv``.
@@ -25,7 +29,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -34,10 +38,13 @@ import numpy as np
 from model.areas import AreaProfile, packaged_profiles, read_profiles
 from model.outputs import atomic_write_text, git_revision
 from model.parameters import AREA_FACTORS, Parameters, area_factor_path, default_parameters
-from model.population import EMPLOYED, INACTIVE_OTHER, INACTIVE_SICK, UNEMPLOYED
+from model.population import EMPLOYED, INACTIVE_OTHER, INACTIVE_SICK, MH_CMD, MH_NONE, MH_SMI, UNEMPLOYED
 from model.recording import Counts
-from model.scenario import PopulationSpec, Scenario
-from model.simulation import simulate
+from model.scenario import EffectSpec, PopulationSpec, ProgrammeSpec, Scenario
+from model.services import Programme
+from model.simulation import RunContext, burned_in_population, simulate
+from model.streams import Streams
+from model.trial import Cohort, draw_cohort, follow, outcomes
 
 REPO = Path(__file__).resolve().parents[1]
 TARGETS = REPO / "calibration" / "targets"
@@ -250,15 +257,123 @@ def fit_area(
     return profile, values, achieved
 
 
+IPS_GROUPS = {"severe_mental_illness": MH_SMI, "common_mental_disorder": MH_CMD, "none": MH_NONE}
+IPS_PARAMETER = {
+    "severe_mental_illness": "severe_mental_illness",
+    "common_mental_disorder": "common_mental_disorder",
+    "none": "other",
+}
+
+
+def ips_trial_ratio(
+    context: RunContext,
+    cohort: Cohort,
+    programme: Programme,
+    group: str,
+    hazard_ratio: float,
+    row: dict,
+    seed: int,
+) -> float:
+    """Risk ratio of the target outcome in an emulated IPS trial with the given job-entry hazard ratio."""
+    effect = EffectSpec.model_validate({"hazard_ratio": hazard_ratio, "while": "pre_employment"})
+    trial = replace(programme, effects={**programme.effects, "employment.job_entry": effect})
+    months = int(row["months"])
+    panel = follow(context, cohort, trial, months, Streams(seed, 1))
+    return outcomes(panel, cohort.treated)["ratio"][row["outcome"]]
+
+
+def fit_ips_effects(
+    params: Parameters,
+    reference: AreaProfile,
+    targets: dict[str, dict[str, str]],
+    *,
+    sample: int,
+    seed: int,
+    cohort_size: int = 20_000,
+    log: Callable[[str], None] = print,
+) -> tuple[dict[str, float], list[dict[str, object]]]:
+    """Stage D: job-entry hazard ratios (median and 95th percentile) matching the IPS trial risk ratios."""
+    scenario = _scenario(reference, sample, seed, 18)
+    scenario = scenario.model_copy(
+        update={"programmes": [ProgrammeSpec(name="ips", type="ips", staff_fte=1)]}
+    )
+    context = RunContext.build(scenario, params, [reference])
+    programme = context.programmes[0]
+    pop = burned_in_population(context, Streams(seed, 0))
+    fitted, report = {}, []
+    for row in targets.values():
+        group = row["group"]
+        base = draw_cohort(pop, programme, int(row["months"]), None, Streams(seed, 0))
+        members = np.flatnonzero(base.population.mental_health == IPS_GROUPS[group])[:cohort_size]
+        cohort = Cohort(base.population.take(members), base.treated[members])
+
+        def ratio(hr: float, row=row, group=group, cohort=cohort) -> float:
+            return ips_trial_ratio(context, cohort, programme, group, hr, row, seed)
+
+        values = {}
+        for key in ("value", "low", "high"):
+            target = float(row[key])
+            values[key] = 1.0 if target <= 1.0 else _solve_1d(ratio, target, log)
+            log(f"    IPS {group}: risk ratio {target} <- hazard ratio {values[key]:.3f}")
+        sigma = np.log(values["high"] / values["low"]) / (2 * 1.959963984540054)
+        name = IPS_PARAMETER[group]
+        fitted[f"services.ips.job_entry_hr.{name}"] = values["value"]
+        fitted[f"services.ips.job_entry_hr.{name}_p95"] = values["value"] * float(
+            np.exp(1.6448536269514722 * sigma)
+        )
+        report.append(
+            {
+                "stage": "D ips trials",
+                "area": reference.name,
+                "data_year": reference.data_year,
+                "target": f"rr.{row['outcome']}.{group}",
+                "target_value": float(row["value"]),
+                "achieved": round(ratio(values["value"]), 6),
+                "difference": round(ratio(values["value"]) - float(row["value"]), 6),
+                "tolerance": 0.02,
+                "within_tolerance": abs(ratio(values["value"]) - float(row["value"])) <= 0.02,
+                "cohort_per_arm": int(cohort.treated.sum()),
+            }
+        )
+    return fitted, report
+
+
+def _solve_1d(
+    f: Callable[[float], float], target: float, log: Callable[[str], None], tol: float = 0.005
+) -> float:
+    """Hazard ratio x with f(x) = target (f increasing), by secant steps on log x, bracketed by bisection."""
+    lo, hi = 0.0, np.log(50.0)
+    x0, f0 = 0.0, f(1.0)
+    x1 = np.log(2.0)
+    f1 = f(np.exp(x1))
+    for _ in range(40):
+        if abs(f1 - target) <= tol * target:
+            return float(np.exp(x1))
+        if f1 < target:
+            lo = max(lo, x1)
+        else:
+            hi = min(hi, x1)
+        step = x1 + (target - f1) * (x1 - x0) / (f1 - f0) if f1 != f0 else (lo + hi) / 2
+        x0, f0 = x1, f1
+        x1 = step if lo < step < hi else (lo + hi) / 2
+        f1 = f(np.exp(x1))
+    raise RuntimeError(f"could not find a hazard ratio giving risk ratio {target}")
+
+
 def read_targets(name: str, targets_dir: Path) -> dict[str, dict[str, str]]:
     """Rows of a calibration target CSV, by target name."""
     with (targets_dir / name).open(encoding="utf-8", newline="") as handle:
         return {row["target"]: row for row in csv.DictReader(handle)}
 
 
+STAGES = ("national", "areas", "ips")
+
+
 def calibrate(
     *,
+    stages: Sequence[str] = STAGES,
     sample: int = 200_000,
+    trial_sample: int = 2_500_000,
     seed: int = 20_130_601,
     horizon: int = 120,
     workers: int = 1,
@@ -267,93 +382,108 @@ def calibrate(
     report_path: Path = REPORT,
     log: Callable[[str], None] = print,
 ) -> Path:
-    """Run all three stages and write the fitted parameters, area factors and the fit report."""
+    """Run the chosen stages (national = A and B, areas = C, ips = D); write fitted values and the report.
+
+    Values of stages not run keep their current fitted values; their report rows are kept too.
+    """
     params = default_parameters()
     references = read_profiles(targets_dir / "reference_populations.csv")
     uk2013, uk2023 = references[("United Kingdom", 2013)], references[("United Kingdom", 2023)]
     flows = read_targets("national_flows.csv", targets_dir)
     disability = read_targets("disability.csv", targets_dir)
+    fitted: dict[str, float] = {}
+    factors: dict[tuple[str, int, str], float] = {}
+    rows: list[dict[str, object]] = []
 
-    stage_a_unknowns = [(f"employment.rates.{k}", "log") for k in FLOWS] + [("employment.sickness_hr", "log")]
-    _, _, s, i = uk2013.state_shares()
-    stage_a_targets = [
-        Target(f"flow.{k}", float(flows[f"flow.{k}"]["value"]), 0.01 * float(flows[f"flow.{k}"]["value"]))
-        for k in FLOWS
-    ] + [Target("sick_share_of_inactive", s / (s + i), 0.002, "logit")]
-    stage_b_unknowns = [
-        *_area_unknowns(uk2023),
-        ("employment.work_limiting_hr", "log"),
-        ("health.work_limiting.onset_probability", "logit"),
-    ]
-    stage_b_targets = [
-        *_area_targets(uk2023),
-        Target(
-            "employment_rate_work_limiting",
-            float(disability["employment_rate_work_limiting"]["value"]),
-            0.002,
-            "logit",
-        ),
-        Target(
-            "work_limiting_prevalence", float(disability["work_limiting_prevalence"]["value"]), 0.002, "logit"
-        ),
-    ]
-    evaluate_a = Evaluator(uk2013, sample, seed, horizon)
-    evaluate_b = Evaluator(uk2023, sample, seed, horizon)
-    for round_ in range(1, 7):
-        log(f"Round {round_}, stage A: national flows (UK 2013)")
-        params, achieved_a, n_a = solve(evaluate_a, params, stage_a_unknowns, stage_a_targets, log=log)
-        log(f"Round {round_}, stage B: disability (UK 2023)")
-        params, achieved_b, n_b = solve(evaluate_b, params, stage_b_unknowns, stage_b_targets, log=log)
-        if n_a == 1 and n_b == 1:
-            break
-    else:
-        raise RuntimeError("stages A and B did not settle in 6 rounds")
-
-    log("Stage C: area factors")
-    jobs = [(p, params, sample, seed, horizon) for p in packaged_profiles().values()]
-    if workers > 1:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            fitted_areas = list(pool.map(fit_area, jobs))
-    else:
-        fitted_areas = [fit_area(job) for job in jobs]
-
-    national = {p: params[p] for p, _ in stage_a_unknowns} | {p: params[p] for p in STAGE_B_PARAMETERS}
-    factors = {(uk2013.name, uk2013.data_year, f): 1.0 for f in AREA_FACTORS}
-    for path, _ in _area_unknowns(uk2023):
-        factors[(uk2023.name, uk2023.data_year, path.rsplit(".", 1)[1])] = params[path]
-    for profile, values, _ in fitted_areas:
-        for path, value in values.items():
-            factors[(profile.name, profile.data_year, path.rsplit(".", 1)[1])] = value
-    _write_fitted(fitted_dir, national, factors, sample, seed, horizon)
-
-    rows = [_row("A national flows", uk2013, t, achieved_a) for t in stage_a_targets]
-    rows += [_row("B disability", uk2023, t, achieved_b) for t in stage_b_targets]
-    rows.append(
-        _row(
-            "B disability (check)",
-            uk2023,
-            Target(
-                "employment_rate_not_work_limiting",
-                float(disability["employment_rate_not_work_limiting"]["value"]),
-                float(disability["employment_rate_not_work_limiting"]["tolerance"]),
-            ),
-            achieved_b,
-        )
-    )
-    for profile, _, achieved in sorted(fitted_areas, key=lambda r: (r[0].data_year, r[0].name)):
-        rows += [_row("C area", profile, t, achieved) for t in _area_targets(profile)]
-        rows += [
-            _row(
-                "C area flows (check)",
-                profile,
-                Target(
-                    f"flow.{k}", float(flows[f"flow.{k}"]["value"]), 0.25 * float(flows[f"flow.{k}"]["value"])
-                ),
-                achieved,
-            )
-            for k in FLOWS
+    if "national" in stages:
+        stage_a_unknowns = [(f"employment.rates.{k}", "log") for k in FLOWS] + [
+            ("employment.sickness_hr", "log")
         ]
-    _write_report(report_path, rows)
+        _, _, s, i = uk2013.state_shares()
+        stage_a_targets = [
+            Target(f"flow.{k}", float(flows[f"flow.{k}"]["value"]), 0.01 * float(flows[f"flow.{k}"]["value"]))
+            for k in FLOWS
+        ] + [Target("sick_share_of_inactive", s / (s + i), 0.002, "logit")]
+        stage_b_unknowns = [
+            *_area_unknowns(uk2023),
+            ("employment.work_limiting_hr", "log"),
+            ("health.work_limiting.onset_probability", "logit"),
+        ]
+        rate = float(disability["employment_rate_work_limiting"]["value"])
+        prevalence = float(disability["work_limiting_prevalence"]["value"])
+        stage_b_targets = [
+            *_area_targets(uk2023),
+            Target("employment_rate_work_limiting", rate, 0.002, "logit"),
+            Target("work_limiting_prevalence", prevalence, 0.002, "logit"),
+        ]
+        evaluate_a = Evaluator(uk2013, sample, seed, horizon)
+        evaluate_b = Evaluator(uk2023, sample, seed, horizon)
+        for round_ in range(1, 7):
+            log(f"Round {round_}, stage A: national flows (UK 2013)")
+            params, achieved_a, n_a = solve(evaluate_a, params, stage_a_unknowns, stage_a_targets, log=log)
+            log(f"Round {round_}, stage B: disability (UK 2023)")
+            params, achieved_b, n_b = solve(evaluate_b, params, stage_b_unknowns, stage_b_targets, log=log)
+            if n_a == 1 and n_b == 1:
+                break
+        else:
+            raise RuntimeError("stages A and B did not settle in 6 rounds")
+        fitted |= {p: params[p] for p, _ in stage_a_unknowns}
+        fitted |= {p: params[p] for p in STAGE_B_PARAMETERS}
+        factors |= {(uk2013.name, uk2013.data_year, f): 1.0 for f in AREA_FACTORS}
+        factors |= {
+            (uk2023.name, uk2023.data_year, p.rsplit(".", 1)[1]): params[p] for p, _ in _area_unknowns(uk2023)
+        }
+        rows += [_row("A national flows", uk2013, t, achieved_a) for t in stage_a_targets]
+        rows += [_row("B disability", uk2023, t, achieved_b) for t in stage_b_targets]
+        check = Target(
+            "employment_rate_not_work_limiting",
+            float(disability["employment_rate_not_work_limiting"]["value"]),
+            float(disability["employment_rate_not_work_limiting"]["tolerance"]),
+        )
+        rows.append(_row("B disability (check)", uk2023, check, achieved_b))
+
+    if "areas" in stages:
+        log("Stage C: area factors")
+        jobs = [(p, params, sample, seed, horizon) for p in packaged_profiles().values()]
+        if workers > 1:
+            with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+                fitted_areas = list(pool.map(fit_area, jobs))
+        else:
+            fitted_areas = [fit_area(job) for job in jobs]
+        for profile, values, achieved in sorted(fitted_areas, key=lambda r: (r[0].data_year, r[0].name)):
+            for path, value in values.items():
+                factors[(profile.name, profile.data_year, path.rsplit(".", 1)[1])] = value
+            rows += [_row("C area", profile, t, achieved) for t in _area_targets(profile)]
+            rows += [
+                _row(
+                    "C area flows (check)",
+                    profile,
+                    Target(
+                        f"flow.{k}",
+                        float(flows[f"flow.{k}"]["value"]),
+                        0.25 * float(flows[f"flow.{k}"]["value"]),
+                    ),
+                    achieved,
+                )
+                for k in FLOWS
+            ]
+        params = params.with_overrides({area_factor_path(*key): v for key, v in factors.items()}, "fitted")
+
+    if "ips" in stages:
+        log("Stage D: IPS effects by trial emulation (UK 2023)")
+        ips, ips_rows = fit_ips_effects(
+            params,
+            uk2023,
+            read_targets("ips_trials.csv", targets_dir),
+            sample=trial_sample,
+            seed=seed,
+            log=log,
+        )
+        fitted |= ips
+        rows += ips_rows
+
+    _write_fitted(fitted_dir, fitted, factors, sample, seed, horizon)
+    _write_report(report_path, rows, replace_stages={r["stage"] for r in rows})
     log(f"Wrote {fitted_dir / 'parameters.csv'}, {fitted_dir / 'area_factors.csv'} and {report_path}")
     return report_path
 
@@ -384,8 +514,12 @@ def _provenance(sample: int, seed: int, horizon: int) -> str:
 def _write_fitted(
     directory: Path, national: dict[str, float], factors: dict, sample: int, seed: int, horizon: int
 ) -> None:
+    """Merge newly fitted values into the fitted files (values not refitted are kept) and write them."""
     directory.mkdir(parents=True, exist_ok=True)
     header = _provenance(sample, seed, horizon)
+    old_params, old_factors = _read_fitted(directory)
+    national = old_params | national
+    factors = old_factors | factors
     lines = [header, "path,value\n"] + [f"{path},{value:.8g}\n" for path, value in sorted(national.items())]
     atomic_write_text(directory / "parameters.csv", "".join(lines))
     lines = [header, "area,data_year,factor,value\n"] + [
@@ -394,11 +528,33 @@ def _write_fitted(
     atomic_write_text(directory / "area_factors.csv", "".join(lines))
 
 
-def _write_report(path: Path, rows: list[dict[str, object]]) -> None:
+def _read_fitted(directory: Path) -> tuple[dict[str, float], dict[tuple[str, int, str], float]]:
+    def rows(name: str) -> list[dict[str, str]]:
+        path = directory / name
+        if not path.exists():
+            return []
+        return list(
+            csv.DictReader(line for line in path.read_text().splitlines() if not line.startswith("#"))
+        )
+
+    params = {r["path"]: float(r["value"]) for r in rows("parameters.csv")}
+    factors = {
+        (r["area"], int(r["data_year"]), r["factor"]): float(r["value"]) for r in rows("area_factors.csv")
+    }
+    return params, factors
+
+
+def _write_report(path: Path, rows: list[dict[str, object]], replace_stages: set[str]) -> None:
+    """Write the fit report, keeping earlier rows of stages not rerun."""
     import io
 
+    kept = []
+    if path.exists():
+        with path.open(encoding="utf-8", newline="") as handle:
+            kept = [r for r in csv.DictReader(handle) if r["stage"] not in replace_stages]
+    columns = list(dict.fromkeys([*(kept[0] if kept else {}), *(k for r in rows for k in r)]))
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", restval="")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(kept + rows)
     atomic_write_text(path, buffer.getvalue())

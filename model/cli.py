@@ -76,6 +76,29 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--seed", type=_non_negative, default=20_130_601)
     calibrate.add_argument("--horizon", type=_positive, default=120, help="months per evaluation")
     calibrate.add_argument("--workers", type=_positive, default=os.cpu_count() or 1)
+    calibrate.add_argument(
+        "--stage",
+        dest="stages",
+        action="append",
+        choices=("national", "areas", "ips"),
+        help="stage to run (repeatable; default all): national flows and disability, "
+        "area factors, IPS effects",
+    )
+
+    trial = sub.add_parser("trial", help="emulate a randomised trial of one of the scenario's programmes")
+    trial.add_argument("scenario", help="scenario YAML file")
+    trial.add_argument("--programme", required=True, help="name of the programme to trial")
+    trial.add_argument("--months", type=_positive, default=18, help="follow-up months (default 18)")
+    trial.add_argument(
+        "--cohort",
+        type=_positive,
+        help="residents randomised per replication (default: every eligible resident)",
+    )
+    trial.add_argument("--out", type=Path, help="output folder (default outputs/<name>-trial/<timestamp>)")
+    trial.add_argument("--replications", type=_positive, help="override the scenario's replications")
+    trial.add_argument("--seed", type=_non_negative, help="override the scenario's seed")
+    trial.add_argument("--workers", type=_positive, help="local processes (default: CPUs available)")
+    trial.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
 
     sens = sub.add_parser("sensitivity", help="one-at-a-time sensitivity of a scenario to its assumptions")
     sens.add_argument("scenario", help="scenario YAML file")
@@ -128,16 +151,23 @@ def _load(args: argparse.Namespace):
     return load_scenario(args.scenario, sets)
 
 
+def _output_dir(args: argparse.Namespace, scenario, suffix: str) -> Path:
+    """``--out`` or ``outputs/<name><suffix>/<timestamp>``; refuse a folder that already holds files."""
+    from model import outputs
+
+    out = args.out or outputs.default_output_dir(Path("outputs"), scenario.slug() + suffix, dt.datetime.now())
+    reason = outputs.check_output_dir(out)
+    if reason:
+        raise InputError([Problem("command line", "--out", f"{out} {reason}")])
+    return out
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """``healthwork run``."""
     from model import ensemble, outputs, plots
 
     scenario = _load(args)
-    now = dt.datetime.now()
-    out = args.out or outputs.default_output_dir(Path("outputs"), scenario.slug(), now)
-    reason = outputs.check_output_dir(out)
-    if reason:
-        raise InputError([Problem("command line", "--out", f"{out} {reason}")])
+    out = _output_dir(args, scenario, "")
     print(
         f"Running {scenario.name}: {scenario.replications} replication(s), {scenario.horizon_months} months, "
         f"areas {', '.join(scenario.population.areas)} at scale {scenario.population.scale:g}",
@@ -145,7 +175,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     result = ensemble.run(scenario, workers=args.workers, progress=_progress(args.quiet))
     written = outputs.write_run(
-        result, out, scenario_file=args.scenario, plot=None if args.no_plots else plots.plot_rates
+        result, out, scenario_file=args.scenario, plot=None if args.no_plots else plots.plot_run
     )
     seconds = (result.finished - result.started).total_seconds()
     print(f"Done in {seconds:.1f} s. Outputs in {written}/", file=sys.stderr)
@@ -167,7 +197,31 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     """``healthwork calibrate``."""
     from model.calibrate import calibrate
 
-    calibrate(sample=args.sample, seed=args.seed, horizon=args.horizon, workers=args.workers)
+    stages = args.stages or ("national", "areas", "ips")
+    calibrate(stages=stages, sample=args.sample, seed=args.seed, horizon=args.horizon, workers=args.workers)
+    return 0
+
+
+def cmd_trial(args: argparse.Namespace) -> int:
+    """``healthwork trial``."""
+    from model import outputs
+    from model.trial import run_trial
+
+    scenario = _load(args)
+    out = _output_dir(args, scenario, "-trial")
+    workers = args.workers or min(os.cpu_count() or 1, scenario.replications)
+    table = run_trial(scenario, args.programme, months=args.months, cohort=args.cohort, workers=workers)
+    written = outputs.write_table(table, out, "trial.csv", scenario=scenario, scenario_file=args.scenario)
+    ratios = table[table["arm"] == "ratio"].set_index("outcome")
+    for outcome in ("ever_employed", "employed_12m", "mean_months_employed"):
+        r = ratios.loc[outcome]
+        if r["replications"]:
+            print(
+                f"  {outcome}: ratio {r['mean']:.2f} (95% interval {r['p2_5']:.2f}-{r['p97_5']:.2f})",
+                file=sys.stderr,
+            )
+    print(f"Outputs in {written}/", file=sys.stderr)
+    print(written)
     return 0
 
 
@@ -177,12 +231,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from model.sensitivity import one_at_a_time
 
     scenario = _load(args)
-    out = args.out or outputs.default_output_dir(
-        Path("outputs"), f"{scenario.slug()}-sensitivity", dt.datetime.now()
-    )
-    reason = outputs.check_output_dir(out)
-    if reason:
-        raise InputError([Problem("command line", "--out", f"{out} {reason}")])
+    out = _output_dir(args, scenario, "-sensitivity")
 
     def say(text: str) -> None:
         print(f"  {text}", file=sys.stderr)
@@ -213,6 +262,7 @@ COMMANDS = {
     "run": cmd_run,
     "validate": cmd_validate,
     "calibrate": cmd_calibrate,
+    "trial": cmd_trial,
     "sensitivity": cmd_sensitivity,
     "parameters": cmd_parameters,
 }

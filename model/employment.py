@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.areas import AreaProfile
+from model.modifiers import Sparse
 from model.parameters import AREA_FACTORS, Parameters, area_factor_path
 from model.population import (
     AGE_BAND_OF_YEAR,
@@ -170,19 +171,21 @@ def group_key(pop: Population) -> np.ndarray:
 def hazards(
     pop: Population,
     rates: EmploymentRates,
-    entry_multiplier: np.ndarray | float = 1.0,
-    exit_multiplier: np.ndarray | float = 1.0,
+    entry_effects: Sequence[Sparse] = (),
+    exit_effects: Sequence[Sparse] = (),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Monthly hazards per resident: job entry, to unemployment, to inactivity (other), to sickness."""
     base = np.take(rates.by_group, group_key(pop), axis=0)
     duration = np.take(rates.duration, np.minimum(pop.months_out_of_work, len(rates.duration) - 1))
     entry = base[:, 0] * duration
     entry *= np.exp(np.float32(rates.readiness_effect) * (pop.readiness - np.float32(0.5)))
-    entry *= entry_multiplier
+    for slots, factor in entry_effects:
+        entry[slots] *= factor
     # Fragile new jobs; tenure is 0 (factor 1) for residents not employed.
     job_exit = np.take(rates.tenure_exit, np.minimum(pop.job_tenure, len(rates.tenure_exit) - 1))
-    if not (np.isscalar(exit_multiplier) and exit_multiplier == 1.0):
-        job_exit = np.where(pop.state == EMPLOYED, job_exit * exit_multiplier, job_exit)
+    for slots, factor in exit_effects:
+        employed = pop.state[slots] == EMPLOYED  # job exit only: not the moves of the out of work
+        job_exit[slots[employed]] *= factor[employed]
     unemployment = base[:, 1] * job_exit
     inactivity = base[:, 2] * job_exit
     sickness = base[:, 3] * job_exit
@@ -195,8 +198,8 @@ def step(
     u: np.ndarray,
     u_sick: np.ndarray,
     became_work_limiting: np.ndarray,
-    entry_multiplier: np.ndarray | float = 1.0,
-    exit_multiplier: np.ndarray | float = 1.0,
+    entry_effects: Sequence[Sparse] = (),
+    exit_effects: Sequence[Sparse] = (),
 ) -> None:
     """Advance every resident's employment state by one month, in place.
 
@@ -206,8 +209,8 @@ def step(
         u: one uniform per resident for the competing-hazards draw.
         u_sick: one uniform per resident for moves into long-term sickness on becoming work-limiting.
         became_work_limiting: residents whose health made them work-limiting this month.
-        entry_multiplier: per-resident multiplier on job entry (programme effects).
-        exit_multiplier: per-resident multiplier on job exit (programme effects).
+        entry_effects: programme effects on job entry, as (slots, multipliers).
+        exit_effects: programme effects on job exit, as (slots, multipliers).
 
     """
     old = pop.state.copy()
@@ -217,7 +220,7 @@ def step(
     fell_sick = (old == INACTIVE_OTHER) & became_work_limiting & (u_sick * (1 + ratio) < ratio)
     moved = recovered | fell_sick
 
-    entry, unemployment, inactivity, sickness = hazards(pop, rates, entry_multiplier, exit_multiplier)
+    entry, unemployment, inactivity, sickness = hazards(pop, rates, entry_effects, exit_effects)
     total = entry + unemployment + inactivity + sickness
     leave = -np.expm1(-total)
     scale = np.divide(leave, total, out=np.zeros_like(total), where=total > 0)

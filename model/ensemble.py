@@ -20,6 +20,7 @@ import pandas as pd
 from model.areas import packaged_profiles
 from model.population import EMPLOYED, INACTIVE_OTHER, INACTIVE_SICK, UNEMPLOYED
 from model.scenario import Scenario
+from model.services import COUNTS
 from model.simulation import ARMS, ReplicationResult, simulate
 from model.synthesis import area_sizes
 
@@ -46,6 +47,15 @@ MONTHLY_COLUMNS = ("arm", "replication", "month", "date", "area", "programme", "
 SUMMARY_COLUMNS = ("arm", "area", "programme", "metric", "mean", "p05", "p50", "p95")
 
 
+# The recorded counts, with months waited turned into the mean waiting time and staff left to the ledger.
+PROGRAMME_METRICS = tuple(
+    "waiting_time_months" if c == "waited_months" else c for c in COUNTS if c != "staff_fte"
+)
+# Summarised as means over the months the programme is open; waiting time as months waited / starts.
+PROGRAMME_STOCKS = ("caseload", "waiting")
+DISTANCE_COLUMNS = ("programme", "area", "measure", "exits", "mean", "p25", "p50", "p75", "share_improved")
+
+
 @dataclass
 class RunResult:
     """An ensemble's results: tidy monthly values and their summary, with run facts for the manifest."""
@@ -57,6 +67,8 @@ class RunResult:
     finished: dt.datetime
     workers: int
     scenario_simulated: bool
+    programmes: pd.DataFrame | None = None
+    distance: pd.DataFrame | None = None
 
 
 def _replicate(job: tuple[Scenario, int]) -> ReplicationResult:
@@ -102,9 +114,7 @@ def metric_values(scenario: Scenario, results: Sequence[ReplicationResult], arm:
     Counts are scaled from simulated residents to the area's published population; rates are computed from
     the scaled totals (so ALL is weighted by population). Flow metrics are NaN at month 0.
     """
-    profiles = [packaged_profiles()[(a, scenario.population.data_year)] for a in scenario.population.areas]
-    sizes = np.array(area_sizes(profiles, scenario.population.scale), dtype=float)
-    factor = np.array([p.population_16_64 for p in profiles]) / sizes
+    factor = _area_factors(scenario)
     stocks = np.stack([r.counts[arm].stocks for r in results]) * factor[None, None, :, None]
     health = np.stack([r.counts[arm].health for r in results]) * factor[None, None, :, None]
     limiting = np.stack([r.counts[arm].limiting for r in results]).sum(axis=3) * factor
@@ -194,6 +204,111 @@ def summary_frame(scenario: Scenario, values: dict[str, np.ndarray]) -> pd.DataF
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 
+def _area_factors(scenario: Scenario) -> np.ndarray:
+    """Residents represented by each simulated resident, per area."""
+    profiles = [packaged_profiles()[(a, scenario.population.data_year)] for a in scenario.population.areas]
+    sizes = np.array(area_sizes(profiles, scenario.population.scale), dtype=float)
+    return np.array([p.population_16_64 for p in profiles]) / sizes
+
+
+def programme_values(scenario: Scenario, results: Sequence[ReplicationResult]) -> np.ndarray:
+    """Programme metrics: array (replications, months + 1, programmes, areas + ALL, PROGRAMME_METRICS)."""
+    raw = np.stack([r.programmes.counts for r in results])  # (reps, months + 1, programmes, areas, COUNTS)
+    raw = raw * _area_factors(scenario)[None, None, None, :, None]
+    raw = np.concatenate([raw, raw.sum(axis=3, keepdims=True)], axis=3)
+    column = {name: raw[..., COUNTS.index(name)] for name in COUNTS}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        column["waiting_time_months"] = np.where(
+            column["starts"] > 0, column["waited_months"] / column["starts"], np.nan
+        )
+    return np.stack([column[m] for m in PROGRAMME_METRICS], axis=-1)
+
+
+def open_months(scenario: Scenario, index: int) -> np.ndarray:
+    """Recorded months (1..horizon) in which programme ``index`` accepts people."""
+    from model.scenario import month_index
+
+    spec, start = scenario.programmes[index], month_index(scenario.start)
+    first = month_index(spec.start) - start + 1 if spec.start else 1
+    last = min(
+        month_index(spec.end) - start + 1 if spec.end else scenario.horizon_months, scenario.horizon_months
+    )
+    return np.arange(first, last + 1)
+
+
+def programme_frame(scenario: Scenario, values: np.ndarray) -> pd.DataFrame:
+    """Tidy table of the scenario arm's programme metrics (each programme's areas and ALL, months 1..)."""
+    areas = [*scenario.population.areas, ALL_AREAS]
+    dates = np.array(month_labels(scenario))
+    frames = []
+    for k, spec in enumerate(scenario.programmes):
+        own = [areas.index(a) for a in (spec.areas or scenario.population.areas)] + [len(areas) - 1]
+        v = values[:, 1:, k][:, :, own]  # (reps, months, own areas, metrics)
+        idx = np.indices(v.shape).reshape(4, -1)
+        frame = pd.DataFrame(
+            {
+                "arm": "scenario",
+                "replication": idx[0],
+                "month": idx[1] + 1,
+                "date": dates[idx[1] + 1],
+                "area": np.array(areas)[own][idx[2]],
+                "programme": spec.name,
+                "metric": np.array(PROGRAMME_METRICS)[idx[3]],
+                "value": v.ravel(),
+            }
+        )
+        frames.append(frame[~np.isnan(frame["value"].to_numpy())])
+    return pd.concat(frames, ignore_index=True)
+
+
+def programme_summary(scenario: Scenario, values: np.ndarray) -> pd.DataFrame:
+    """Programme rows for summary.csv: totals over the horizon, means over open months, mean waiting time."""
+    areas = [*scenario.population.areas, ALL_AREAS]
+    rows = []
+    for k, spec in enumerate(scenario.programmes):
+        v = values[:, 1:, k]  # (reps, months, areas, metrics)
+        per_rep = np.nansum(v, axis=1)
+        months = open_months(scenario, k) - 1
+        for name in PROGRAMME_STOCKS:
+            j = PROGRAMME_METRICS.index(name)
+            per_rep[..., j] = v[:, months][..., j].mean(axis=1) if len(months) else 0.0
+        starts = per_rep[..., PROGRAMME_METRICS.index("starts")]
+        wait, start = PROGRAMME_METRICS.index("waiting_time_months"), PROGRAMME_METRICS.index("starts")
+        waited = np.nansum(v[..., wait] * v[..., start], axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_rep[..., PROGRAMME_METRICS.index("waiting_time_months")] = np.where(
+                starts > 0, waited / starts, np.nan
+            )
+        for a in [areas.index(x) for x in (spec.areas or scenario.population.areas)] + [len(areas) - 1]:
+            for j, metric in enumerate(PROGRAMME_METRICS):
+                x = per_rep[:, a, j]
+                x = x[np.isfinite(x)]
+                stats = [x.mean(), *np.percentile(x, [5, 50, 95])] if len(x) else [np.nan] * 4
+                rows.append(["scenario", areas[a], spec.name, metric, *stats])
+    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+
+def distance_frame(scenario: Scenario, results: Sequence[ReplicationResult]) -> pd.DataFrame:
+    """Distance travelled between start and exit, pooled over replications, per programme and area."""
+    records = {
+        k: np.concatenate([r.programmes.distance[k] for r in results]) for k in results[0].programmes.distance
+    }
+    areas = [*scenario.population.areas, ALL_AREAS]
+    rows = []
+    for k, spec in enumerate(scenario.programmes):
+        mine = records["programme"] == k
+        for area in [*(spec.areas or scenario.population.areas), ALL_AREAS]:
+            here = mine if area == ALL_AREAS else mine & (records["area"] == areas.index(area))
+            for measure in ("readiness_change", "health_change"):
+                x = records[measure][here]
+                if len(x):
+                    stats = [len(x), x.mean(), *np.percentile(x, [25, 50, 75]), float(np.mean(x > 1e-9))]
+                else:
+                    stats = [0, *[np.nan] * 5]
+                rows.append([spec.name, area, measure, *stats])
+    return pd.DataFrame(rows, columns=list(DISTANCE_COLUMNS))
+
+
 def run(
     scenario: Scenario, *, workers: int | None = None, progress: Callable[[int, int], None] | None = None
 ) -> RunResult:
@@ -209,12 +324,21 @@ def run(
     started = dt.datetime.now(dt.UTC)
     results = run_replications(scenario, workers, progress)
     values = {arm: metric_values(scenario, results, arm) for arm in ARMS}
+    summary = summary_frame(scenario, values)
+    programmes = distance = None
+    if scenario.has_programmes():
+        p_values = programme_values(scenario, results)
+        programmes = programme_frame(scenario, p_values)
+        summary = pd.concat([summary, programme_summary(scenario, p_values)], ignore_index=True)
+        distance = distance_frame(scenario, results)
     return RunResult(
         scenario=scenario,
         monthly=monthly_frame(scenario, values),
-        summary=summary_frame(scenario, values),
+        summary=summary,
         started=started,
         finished=dt.datetime.now(dt.UTC),
         workers=workers,
         scenario_simulated=all(r.scenario_simulated for r in results),
+        programmes=programmes,
+        distance=distance,
     )

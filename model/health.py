@@ -16,7 +16,7 @@ Rates are derived from published prevalence and incidence so that each area's pr
   ``health.work_limiting.onset_probability`` (fitted to the 24% disabled share of the working-age population);
   it ends when the resident has no condition left.
 
-The programme effects of later issues multiply recovery probabilities per resident (``recovery_multipliers``).
+Programme effects multiply the recovery probabilities of the residents they touch (``recovery``, sparse).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.areas import AreaProfile
+from model.modifiers import combine
 from model.parameters import Parameters
 from model.population import AGES, EMPLOYED, ENTRY_AGE_YEARS, MH_CMD, MH_NONE, MH_SMI, Population
 
@@ -141,7 +142,7 @@ def step(
     pop: Population,
     rates: HealthRates,
     draws: Mapping[str, np.ndarray],
-    recovery_multipliers: Mapping[str, np.ndarray | float] | None = None,
+    recovery: Mapping[str, Sequence[tuple[np.ndarray, np.ndarray]]] | None = None,
 ) -> np.ndarray:
     """Advance every resident's health by one month.
 
@@ -149,24 +150,30 @@ def step(
         pop: the population, changed in place.
         rates: the run's health rates.
         draws: one uniform per resident for each of "mental", "msk", "other", "work_limiting".
-        recovery_multipliers: per-resident multipliers on recovery probabilities ("cmd", "msk", "smi",
-            "other"), from programme effects.
+        recovery: programme effects as (slots, multipliers) on recovery probabilities, by condition ("cmd",
+            "msk", "other"); everyone else recovers at the condition's rate.
 
     Returns:
         Mask of residents who became work-limiting this month.
 
     """
-    mult = recovery_multipliers or {}
+    effects = {name: combine(list(v)) for name, v in (recovery or {}).items() if v}
     onset_p = np.take(rates.onset_by_group, group_index(pop), axis=0)
     mh = pop.mental_health
     u = draws["mental"]
     p_cmd, p_smi = onset_p[:, 0], onset_p[:, 1]
-    p_cmd_rec = np.minimum(rates.recovery["cmd"] * mult.get("cmd", 1.0), 1.0)
-    p_smi_exit = np.minimum(rates.recovery["smi"] * mult.get("smi", 1.0), 1.0)
+    p_cmd_rec, p_smi_exit = np.float32(rates.recovery["cmd"]), np.float32(rates.recovery["smi"])
     none, cmd, smi = mh == MH_NONE, mh == MH_CMD, mh == MH_SMI
     to_cmd = none & (u < p_cmd)
-    to_smi = (none & ~to_cmd & (u < p_cmd + p_smi)) | (cmd & (u >= p_cmd_rec) & (u < p_cmd_rec + p_smi))
+    cmd_to_smi = cmd & (u >= p_cmd_rec) & (u < p_cmd_rec + p_smi)
     recovered = (cmd & (u < p_cmd_rec)) | (smi & (u < p_smi_exit))
+    if "cmd" in effects:
+        slots, factor = effects["cmd"]
+        p = np.minimum(p_cmd_rec * factor, np.float32(1))
+        c, uu = cmd[slots], u[slots]
+        recovered[slots] = (c & (uu < p)) | (smi[slots] & (uu < p_smi_exit))
+        cmd_to_smi[slots] = c & (uu >= p) & (uu < p + p_smi[slots])
+    to_smi = (none & ~to_cmd & (u < p_cmd + p_smi)) | cmd_to_smi
     mh[to_cmd] = MH_CMD
     mh[to_smi] = MH_SMI
     mh[recovered] = MH_NONE
@@ -176,9 +183,12 @@ def step(
         u = draws[name]
         has = column.astype(bool)
         p_on = onset_p[:, k]
-        p_rec = np.minimum(rates.recovery[name] * mult.get(name, 1.0), 1.0)
+        p_rec = np.float32(rates.recovery[name])
         starts = ~has & (u < p_on)
         ends = has & (u < p_rec)
+        if name in effects:
+            slots, factor = effects[name]
+            ends[slots] = has[slots] & (u[slots] < np.minimum(p_rec * factor, np.float32(1)))
         column[starts] = 1
         column[ends] = 0
         onset |= starts

@@ -134,6 +134,9 @@ def write_run(
 
     def fill(staging: Path) -> dict[str, object]:
         tables = {"monthly.csv": result.monthly, "summary.csv": result.summary} | (extra_tables or {})
+        if result.programmes is not None:
+            tables["programmes.csv"] = result.programmes
+            tables["distance_travelled.csv"] = result.distance
         tables["parameters.csv"] = pd.DataFrame(result.scenario.resolved_parameters().as_records())
         for name, frame in tables.items():
             write_csv(frame, staging / name)

@@ -1,4 +1,4 @@
-"""Plots of a run: rates over time per area with 90% intervals across replications."""
+"""Plots of a run: rates per area, programme caseloads and waiting lists, job starts per arm."""
 
 from __future__ import annotations
 
@@ -43,13 +43,72 @@ def plot_rates(result: RunResult, folder: Path) -> list[str]:
                 d = d[(d["arm"] == arm) & (d["area"] == area)]
                 ax.fill_between(d["month"], d["p05"], d["p95"], color=COLOURS[arm], alpha=0.2, linewidth=0)
                 ax.plot(d["month"], d["mean"], color=COLOURS[arm], label=f"{arm} (mean, 90% interval)")
-            ax.set_title(label, fontsize=10)
-            ax.set_xlabel(f"month from {result.scenario.start}")
-            ax.grid(alpha=0.3)
+            _label(ax, label, result)
         axes[0].legend(fontsize=8, loc="best")
         fig.suptitle(f"{result.scenario.name}: {area}", fontsize=11)
-        name = f"rates_{area.lower().replace(' ', '_').replace('-', '_')}.png"
-        fig.savefig(folder / name, dpi=110, metadata={"Software": None})
-        plt.close(fig)
-        names.append(name)
+        names.append(_save(fig, folder, f"rates_{_slug(area)}.png"))
+    return names
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text.lower()).strip("_")
+
+
+def _label(ax, title: str, result: RunResult) -> None:
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel(f"month from {result.scenario.start}")
+    ax.grid(alpha=0.3)
+
+
+def _save(fig, folder: Path, name: str) -> str:
+    fig.savefig(folder / name, dpi=110, metadata={"Software": None})
+    plt.close(fig)
+    return name
+
+
+def _band(ax, frame: pd.DataFrame, colour: str, label: str) -> None:
+    ax.fill_between(frame["month"], frame["p05"], frame["p95"], color=colour, alpha=0.2, linewidth=0)
+    ax.plot(frame["month"], frame["mean"], color=colour, label=label)
+
+
+def plot_programmes(result: RunResult, folder: Path) -> list[str]:
+    """Per programme: caseload (with capacity) and waiting list over time, per area and in total."""
+    names = []
+    table = result.programmes
+    for spec in result.scenario.programmes:
+        rows = table[table["programme"] == spec.name]
+        areas = list(dict.fromkeys(rows["area"]))
+        fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), constrained_layout=True)
+        colours = plt.get_cmap("tab10")
+        for metric, ax in zip(("caseload", "waiting"), axes, strict=True):
+            data = bands(rows.assign(programme="all"), metric)
+            for i, area in enumerate(areas):
+                _band(ax, data[data["area"] == area], colours(i), area)
+            _label(ax, f"{'Caseload' if metric == 'caseload' else 'Waiting list'} (people)", result)
+        axes[0].legend(fontsize=8)
+        fig.suptitle(f"{result.scenario.name}: {spec.name} ({spec.type}), mean and 90% interval", fontsize=11)
+        names.append(_save(fig, folder, f"programme_{_slug(spec.name)}.png"))
+    return names
+
+
+def plot_job_starts(result: RunResult, folder: Path) -> list[str]:
+    """Job starts per month in each arm, per area and in total."""
+    data = bands(result.monthly, "job_starts")
+    areas = list(dict.fromkeys(result.monthly["area"]))
+    fig, axes = plt.subplots(
+        1, len(areas), figsize=(3.6 * len(areas), 3.4), constrained_layout=True, squeeze=False
+    )
+    for ax, area in zip(axes[0], areas, strict=True):
+        for arm in ("counterfactual", "scenario"):
+            _band(ax, data[(data["arm"] == arm) & (data["area"] == area)], COLOURS[arm], arm)
+        _label(ax, f"{area}: job starts per month", result)
+    axes[0][0].legend(fontsize=8)
+    return [_save(fig, folder, "job_starts.png")]
+
+
+def plot_run(result: RunResult, folder: Path) -> list[str]:
+    """Every plot of a run."""
+    names = plot_rates(result, folder)
+    if result.programmes is not None:
+        names += plot_programmes(result, folder) + plot_job_starts(result, folder)
     return names

@@ -66,6 +66,10 @@ class Population:
         """An independent copy (used to start the two arms from one population)."""
         return Population(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
 
+    def take(self, slots: np.ndarray) -> Population:
+        """A new population of the residents in ``slots`` (in that order)."""
+        return Population(**{f.name: getattr(self, f.name)[slots] for f in fields(self)})
+
     def assign(self, slots: np.ndarray, other: Population) -> None:
         """Overwrite the residents in ``slots`` with the residents of ``other`` (same length as slots)."""
         for f in fields(self):

@@ -9,10 +9,12 @@ readiness gains (their "distance travelled") that then decay by the same reversi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from model.modifiers import Sparse
 from model.parameters import Parameters
 from model.population import STATES, Population
 
@@ -37,9 +39,10 @@ class ReadinessRules:
         return rng.beta(t * self.concentration, (1 - t) * self.concentration).astype(np.float32)
 
 
-def step(pop: Population, rules: ReadinessRules, gain: np.ndarray | float = 0.0) -> None:
+def step(pop: Population, rules: ReadinessRules, gains: Sequence[Sparse] = ()) -> None:
     """Revert readiness towards the state's target, add programme gains, keep it within [0, 1]."""
     r = pop.readiness
     r += np.float32(rules.reversion) * (rules.target[pop.state] - r)
-    r += gain
+    for slots, gain in gains:
+        r[slots] += gain
     np.clip(r, 0.0, 1.0, out=r)

@@ -15,12 +15,12 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator
 
-from model.areas import ALIASES, DATA_YEARS, area_names
+from model.areas import ALIASES, area_names
 from model.errors import InputError, Problem, did_you_mean
 from model.parameters import Parameters, default_parameters
 
@@ -60,6 +60,166 @@ class PopulationSpec(_Strict):
         return areas
 
 
+PROGRAMME_TYPES = ("health_trainer", "ips", "employment_support")
+STATE_NAMES = ("employed", "unemployed", "inactive_sick", "inactive_other")
+CONDITION_NAMES = (
+    "any",
+    "none",
+    "common_mental_disorder",
+    "severe_mental_illness",
+    "musculoskeletal",
+    "other_condition",
+)
+EFFECT_RATES = (
+    "employment.job_entry",
+    "employment.job_exit",
+    "health.mental_health.recovery",
+    "health.msk.recovery",
+    "health.other.recovery",
+    "readiness.gain",
+)
+MENTAL_HEALTH_GROUPS = ("none", "common_mental_disorder", "severe_mental_illness")
+NonNegative = Annotated[float, Field(ge=0)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Lognormal(_Strict):
+    median: float = Field(gt=0)
+    p95: float = Field(gt=0)
+
+
+class LognormalDistribution(_Strict):
+    """A lognormal uncertainty distribution given by its median and 95th percentile."""
+
+    lognormal: _Lognormal
+
+
+class _Uniform(_Strict):
+    low: float
+    high: float
+
+
+class UniformDistribution(_Strict):
+    """A uniform uncertainty distribution between ``low`` and ``high``."""
+
+    uniform: _Uniform
+
+
+def _shape(value: Any) -> str | None:
+    """Union tag from the input's shape (tags start with ~ so that error paths can leave them out)."""
+    if isinstance(value, Mapping):
+        for key in ("lognormal", "uniform"):
+            if key in value:
+                return f"~{key}"
+        return "~mapping"
+    if isinstance(value, BaseModel):
+        return {LognormalDistribution: "~lognormal", UniformDistribution: "~uniform"}.get(
+            type(value), "~mapping"
+        )
+    return "~number"
+
+
+_DISTRIBUTION_MESSAGE = "expected a number, {lognormal: {median: M, p95: P}} or {uniform: {low: L, high: H}}"
+Distribution = Annotated[
+    Annotated[float, Tag("~number")]
+    | Annotated[LognormalDistribution, Tag("~lognormal")]
+    | Annotated[UniformDistribution, Tag("~uniform")],
+    Discriminator(_shape, custom_error_type="distribution", custom_error_message=_DISTRIBUTION_MESSAGE),
+]
+StaffFTE = Annotated[
+    Annotated[NonNegative, Tag("~number")] | Annotated[dict[str, NonNegative], Tag("~mapping")],
+    Discriminator(_shape),
+]
+
+
+class EffectSpec(_Strict):
+    """A programme's modifier on one named rate: a value or a distribution drawn once per replication."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+    hazard_ratio: Distribution | None = None
+    by_mental_health: dict[Literal[MENTAL_HEALTH_GROUPS], Distribution] | None = None
+    gain_per_month: Distribution | None = None
+    while_: Literal["active", "pre_employment", "in_work"] = Field(default="active", alias="while")
+    decay_half_life_months: float = Field(default=0.0, ge=0)
+
+
+class EligibilitySpec(_Strict):
+    """Who may be referred: employment states, conditions (any of), work-limiting, ages, time out of work."""
+
+    states: list[Literal[STATE_NAMES]] | None = Field(default=None, min_length=1)
+    conditions: list[Literal[CONDITION_NAMES]] | None = Field(default=None, min_length=1)
+    exclude_conditions: list[Literal[CONDITION_NAMES[2:]]] | None = None
+    work_limiting: bool | None = None
+    min_age: int | None = Field(default=None, ge=16, le=64)
+    max_age: int | None = Field(default=None, ge=16, le=64)
+    min_months_out_of_work: int | None = Field(default=None, ge=0)
+    max_months_out_of_work: int | None = Field(default=None, ge=0)
+
+
+class WaitingListSpec(_Strict):
+    """How the waiting list is ordered and how many give up each month."""
+
+    rule: Literal["fifo", "longest_out_of_work", "lowest_readiness"] = "fifo"
+    monthly_leaving: float | None = Field(default=None, ge=0, le=1)
+
+
+class SupportSpec(_Strict):
+    """Time-limited support: months of pre-employment support, months of in-work support."""
+
+    pre_employment: int | None = Field(default=None, ge=1, le=120)
+    in_work: int | None = Field(default=None, ge=0, le=120)
+
+
+class CostSpec(_Strict):
+    """Programme costs: per staff FTE-year and per participant start, in GBP at ``price_year`` prices."""
+
+    per_fte_year_gbp: float | None = Field(default=None, ge=0)
+    per_start_gbp: float = Field(default=0.0, ge=0)
+    price_year: str | None = None
+
+
+class ProgrammeSpec(_Strict):
+    """One programme in a scenario (unset fields take the type's defaults, ``services.<type>.*``)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    type: Literal[PROGRAMME_TYPES]
+    areas: list[str] | None = Field(default=None, min_length=1)
+    start: str | None = None
+    end: str | None = None
+    staff_fte: StaffFTE
+    caseload_per_fte: float | None = Field(default=None, gt=0)
+    eligibility: EligibilitySpec = Field(default_factory=EligibilitySpec)
+    referral: dict[str, Probability] | None = None
+    engagement: float | None = Field(default=None, ge=0, le=1)
+    waiting_list: WaitingListSpec = Field(default_factory=WaitingListSpec)
+    support_months: SupportSpec = Field(default_factory=SupportSpec)
+    dropout: float | None = Field(default=None, ge=0, le=1)
+    effects: dict[Literal[EFFECT_RATES], EffectSpec] = Field(default_factory=dict)
+    cost: CostSpec = Field(default_factory=CostSpec)
+
+    _month = field_validator("start", "end", mode="before")(lambda cls, v: _parse_month(v))
+
+
+def _parse_month(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, str):
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})", value.strip())
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise ValueError(f"expected a month as YYYY-MM (e.g. 2027-04), got {value!r}")
+        return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
+    return value
+
+
+def month_index(month: str) -> int:
+    """Months since year 0 of a YYYY-MM month, for comparing and differencing months."""
+    year, m = month.split("-")
+    return int(year) * 12 + int(m) - 1
+
+
 class Scenario(_Strict):
     """A validated scenario (see the README for the annotated format)."""
 
@@ -70,19 +230,10 @@ class Scenario(_Strict):
     seed: int = Field(ge=0, lt=2**63)
     replications: int = Field(ge=1, le=100_000)
     population: PopulationSpec
+    programmes: list[ProgrammeSpec] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("start", mode="before")
-    @classmethod
-    def _month(cls, value: Any) -> Any:
-        if isinstance(value, dt.date):
-            return f"{value.year:04d}-{value.month:02d}"
-        if isinstance(value, str):
-            match = re.fullmatch(r"(\d{4})-(\d{1,2})", value.strip())
-            if not match or not 1 <= int(match.group(2)) <= 12:
-                raise ValueError(f"expected a month as YYYY-MM (e.g. 2027-04), got {value!r}")
-            return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
-        return value
+    _month = field_validator("start", mode="before")(lambda cls, v: _parse_month(v))
 
     @property
     def start_month(self) -> tuple[int, int]:
@@ -91,8 +242,8 @@ class Scenario(_Strict):
         return int(year), int(month)
 
     def has_programmes(self) -> bool:
-        """Whether the scenario arm differs from the counterfactual."""
-        return False
+        """Whether the scenario arm can differ from the counterfactual."""
+        return bool(self.programmes)
 
     def resolved_parameters(self) -> Parameters:
         """Default and fitted parameters with this scenario's overrides applied."""
@@ -284,12 +435,25 @@ def apply_overrides(data: dict[str, Any], overrides: Sequence[tuple[str, Any]]) 
 
 # ------------------------------------------------------------------------------------------ validation
 
-_MODELS: dict[str, type[BaseModel]] = {"": Scenario, "population": PopulationSpec}
+_MODELS: dict[str, type[BaseModel]] = {
+    "": Scenario,
+    "population": PopulationSpec,
+    "programmes": ProgrammeSpec,
+    "eligibility": EligibilitySpec,
+    "waiting_list": WaitingListSpec,
+    "support_months": SupportSpec,
+    "cost": CostSpec,
+    "effects": EffectSpec,
+    "lognormal": _Lognormal,
+    "uniform": _Uniform,
+}
 
 
 def _key_path(loc: Sequence[Any]) -> str:
     out = ""
     for part in loc:
+        if isinstance(part, str) and (part.startswith("~") or part == "[key]"):
+            continue  # a union member's tag or pydantic's marker for a mapping key, not a key
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
@@ -298,9 +462,15 @@ def _describe(err: Mapping[str, Any]) -> str:
     kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
     loc = err["loc"]
     if kind == "extra_forbidden":
-        parent = ".".join(str(p) for p in loc[:-1])
-        allowed = _MODELS.get(parent, Scenario).model_fields
+        names = [p for p in loc[:-1] if isinstance(p, str) and p in _MODELS]
+        model = _MODELS[names[-1]] if names else Scenario
+        if len(loc) >= 2 and loc[-2] in EFFECT_RATES:
+            model = EffectSpec
+        allowed = [f.alias or name for name, f in model.model_fields.items()]
         return "unknown key" + did_you_mean(str(loc[-1]), allowed) + f"; allowed keys: {', '.join(allowed)}"
+    if loc and loc[-1] == "[key]" and kind == "literal_error":
+        allowed = [a.strip(" '") for a in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
+        return f"unknown name '{value}'{did_you_mean(str(value), allowed)}; allowed: {', '.join(allowed)}"
     words = {
         "missing": "required key is missing",
         "int_type": f"expected a whole number, got {value!r}",
@@ -318,6 +488,8 @@ def _describe(err: Mapping[str, Any]) -> str:
         "string_too_short": "must not be empty",
         "string_too_long": f"must be at most {ctx.get('max_length')} characters",
         "value_error": str(ctx.get("error", err["msg"])),
+        "distribution": f"{_DISTRIBUTION_MESSAGE}, got {value!r}",
+        "union_tag_invalid": f"expected a number or a mapping, got {value!r}",
     }
     return words.get(kind, err["msg"])
 
@@ -350,11 +522,146 @@ def validate(data: Mapping[str, Any], origins: Mapping[str, str], file: str) -> 
     if isinstance(overrides, Mapping):
         for p in default_parameters().problems(overrides, file):
             problems.append(Problem(_origin(p.key, origins, file), p.key, p.reason))
+    if not problems:
+        params = scenario.resolved_parameters()
+        for key, reason in programme_problems(scenario, params):
+            problems.append(Problem(_origin(key, origins, file), key, reason))
     if problems:
         raise InputError(problems)
-    if scenario.population.data_year not in DATA_YEARS:  # pragma: no cover - guarded by the Literal type
-        raise InputError([Problem(file, "population.data_year", f"must be one of {DATA_YEARS}")])
     return scenario
+
+
+def programme_problems(scenario: Scenario, params: Parameters) -> list[tuple[str, str]]:
+    """Rules that span several keys: names, areas, dates, capacity, referral totals, ages, distributions."""
+    found = []
+    names = [p.name for p in scenario.programmes]
+    start = month_index(scenario.start)
+    last = start + scenario.horizon_months - 1
+    for i, prog in enumerate(scenario.programmes):
+        key = f"programmes[{i}]"
+        if names.count(prog.name) > 1:
+            found.append((f"{key}.name", f"'{prog.name}' is used by more than one programme"))
+        areas = prog.areas or scenario.population.areas
+        for area in prog.areas or []:
+            if area not in scenario.population.areas:
+                found.append(
+                    (
+                        f"{key}.areas",
+                        f"'{area}' is not one of the scenario's areas "
+                        f"({', '.join(scenario.population.areas)})",
+                    )
+                )
+        if isinstance(prog.staff_fte, dict):
+            for area in prog.staff_fte:
+                if area not in areas:
+                    found.append(
+                        (
+                            f"{key}.staff_fte",
+                            f"'{area}' is not one of the programme's areas ({', '.join(areas)})",
+                        )
+                    )
+        p_start = month_index(prog.start) if prog.start else start
+        p_end = month_index(prog.end) if prog.end else last
+        if p_start > p_end:
+            found.append(
+                (
+                    f"{key}.end",
+                    f"the programme ends ({prog.end}) before it starts ({prog.start or scenario.start})",
+                )
+            )
+        if p_start < start:
+            found.append(
+                (
+                    f"{key}.start",
+                    f"the programme starts ({prog.start}) before the scenario ({scenario.start})",
+                )
+            )
+        if p_start > last:
+            found.append(
+                (f"{key}.start", f"the programme starts ({prog.start}) after the scenario's last month")
+            )
+        staff = sum(prog.staff_fte.values()) if isinstance(prog.staff_fte, dict) else prog.staff_fte
+        caseload = prog.caseload_per_fte or params[f"services.{prog.type}.caseload_per_fte"]
+        referral = (
+            prog.referral
+            if prog.referral is not None
+            else {
+                route: params[f"services.{prog.type}.referral_{route}"]
+                for route in ("gp", "jobcentre", "self")
+            }
+        )
+        if staff * caseload == 0 and any(v > 0 for v in referral.values()):
+            found.append(
+                (
+                    f"{key}.staff_fte",
+                    "capacity is 0 (staff_fte x caseload_per_fte) but residents are "
+                    "referred; give it staff or set its referral rates to 0",
+                )
+            )
+        if sum(referral.values()) > 1:
+            found.append(
+                (
+                    f"{key}.referral",
+                    f"monthly referral probabilities add up to {sum(referral.values()):g}, more than 1",
+                )
+            )
+        e = prog.eligibility
+        if e.min_age is not None and e.max_age is not None and e.min_age > e.max_age:
+            found.append(
+                (f"{key}.eligibility.max_age", f"max_age ({e.max_age}) is below min_age ({e.min_age})")
+            )
+        if (
+            e.min_months_out_of_work is not None
+            and e.max_months_out_of_work is not None
+            and e.min_months_out_of_work > e.max_months_out_of_work
+        ):
+            found.append(
+                (
+                    f"{key}.eligibility.max_months_out_of_work",
+                    "max_months_out_of_work is below min_months_out_of_work",
+                )
+            )
+        if e.conditions and "none" in e.conditions and len(e.conditions) > 1:
+            found.append((f"{key}.eligibility.conditions", "'none' cannot be combined with other conditions"))
+        for rate, effect in prog.effects.items():
+            ekey = f"{key}.effects.{rate}"
+            is_gain = rate == "readiness.gain"
+            if is_gain and (effect.hazard_ratio is not None or effect.by_mental_health is not None):
+                found.append((ekey, "readiness.gain takes gain_per_month, not a hazard ratio"))
+            if not is_gain and effect.gain_per_month is not None:
+                found.append((ekey, f"{rate} takes hazard_ratio or by_mental_health, not gain_per_month"))
+            if not is_gain and effect.hazard_ratio is None and effect.by_mental_health is None:
+                found.append((ekey, "give hazard_ratio and/or by_mental_health"))
+            if is_gain and effect.gain_per_month is None:
+                found.append((ekey, "give gain_per_month"))
+            values = [effect.hazard_ratio, effect.gain_per_month, *(effect.by_mental_health or {}).values()]
+            for value in values:
+                reason = _distribution_problem(value, gain=is_gain)
+                if reason:
+                    found.append((ekey, reason))
+    return found
+
+
+def _distribution_problem(value: Distribution | None, gain: bool) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, LognormalDistribution):
+        if value.lognormal.p95 <= value.lognormal.median:
+            lognormal = value.lognormal
+            return f"lognormal p95 ({lognormal.p95:g}) must be above its median ({lognormal.median:g})"
+        return None
+    if isinstance(value, UniformDistribution):
+        if value.uniform.high < value.uniform.low:
+            return "uniform high is below low"
+        low = value.uniform.low
+        return None if (low >= 0 if gain else low > 0) else "uniform low must be above 0 for a hazard ratio"
+    if gain:
+        return (
+            None
+            if -1 <= value <= 1
+            else f"a readiness gain per month must be between -1 and 1, got {value:g}"
+        )
+    return None if value > 0 else f"a hazard ratio must be above 0, got {value:g}"
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:

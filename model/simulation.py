@@ -7,10 +7,12 @@ sensitivity analyses all call ``simulate``.
 
 Monthly step (``HealthWorkModel.step``):
     1. ageing: residents reaching 65 leave; 16-year-olds drawn from the area's profile take their slots;
-    2. health transitions (onset, recovery, work-limiting status);
-    3. employment transitions (hazards x modifiers);
-    4. readiness reverts towards the state's target;
-    5. aggregates recorded.
+    2. services (scenario arm): support progresses, waiting lists age, referrals and admissions; the
+       programmes' effects become this month's rate modifiers;
+    3. health transitions (onset, recovery x modifiers, work-limiting status);
+    4. employment transitions (hazards x modifiers), then participants' job starts are counted;
+    5. readiness reverts towards the state's target, plus programme gains;
+    6. aggregates recorded.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ import numpy as np
 
 from model import employment, health, readiness
 from model.areas import AreaAgent, AreaProfile, packaged_profiles
+from model.modifiers import Modifiers
 from model.parameters import Parameters
 from model.population import ENTRY_AGE_YEARS, Population, age_one_month
 from model.recording import Counts
 from model.scenario import Scenario
+from model.services import Programme, ProgrammeRecord, Services
 from model.streams import Streams
 from model.synthesis import area_sizes, draw_residents
 
@@ -44,6 +48,7 @@ class RunContext:
     health: health.HealthRates
     employment: employment.EmploymentRates
     readiness: readiness.ReadinessRules
+    programmes: tuple[Programme, ...] = ()
 
     @classmethod
     def build(
@@ -54,14 +59,19 @@ class RunContext:
             table = packaged_profiles()
             profiles = [table[(a, scenario.population.data_year)] for a in scenario.population.areas]
         profiles = tuple(profiles)
+        sizes = tuple(area_sizes(profiles, scenario.population.scale))
         return cls(
             scenario=scenario,
             params=params,
             profiles=profiles,
-            sizes=tuple(area_sizes(profiles, scenario.population.scale)),
+            sizes=sizes,
             health=health.HealthRates.build(profiles, params),
             employment=employment.EmploymentRates.build(profiles, params),
             readiness=readiness.ReadinessRules.build(params),
+            programmes=tuple(
+                Programme.resolve(spec, i, scenario, params, profiles, sizes)
+                for i, spec in enumerate(scenario.programmes)
+            ),
         )
 
     def draw(
@@ -86,6 +96,7 @@ class HealthWorkModel(mesa.Model):
         arm: "counterfactual", "scenario" or "burn-in".
         first_month: number of the first month this model will simulate (burn-in months are negative).
         counts: where to record aggregates (months 1.. are recorded; month 0 on construction), or None.
+        programmes: resolved programmes this arm runs (none in the counterfactual).
 
     """
 
@@ -98,6 +109,7 @@ class HealthWorkModel(mesa.Model):
         arm: str,
         first_month: int = 1,
         counts: Counts | None = None,
+        programmes: Sequence[Programme] = (),
     ):
         super().__init__(rng=streams.model_rng())
         self.context = context
@@ -105,12 +117,15 @@ class HealthWorkModel(mesa.Model):
         self.streams = streams
         self.arm = arm
         self.month = first_month - 1
-        bounds = np.cumsum((0, *context.sizes))
+        # Slots are in contiguous blocks by area (also in a trial cohort, which keeps slot order).
+        bounds = np.searchsorted(population.area, np.arange(len(context.profiles) + 1))
         self.areas = [
             AreaAgent(self, i, profile, context.params, slice(int(bounds[i]), int(bounds[i + 1])))
             for i, profile in enumerate(context.profiles)
         ]
         self.counts = counts
+        horizon = context.scenario.horizon_months
+        self.services = Services(self, programmes, horizon) if programmes else None
         if counts is not None:
             counts.record(0, population)
 
@@ -125,8 +140,11 @@ class HealthWorkModel(mesa.Model):
                 pop.area[leavers], streams.generator("entry", m), np.full(len(leavers), ENTRY_AGE_YEARS * 12)
             )
             pop.assign(leavers, entrants)
+            if self.services is not None:
+                self.services.forget(leavers)
+        mods = self.services.before_health(m) if self.services is not None else Modifiers()
         draws = {k: streams.uniform(f"health.{k}", m, n) for k in ("mental", "msk", "other", "work_limiting")}
-        became_work_limiting = health.step(pop, ctx.health, draws)
+        became_work_limiting = health.step(pop, ctx.health, draws, mods.recovery)
         before = pop.state.copy()
         employment.step(
             pop,
@@ -134,8 +152,12 @@ class HealthWorkModel(mesa.Model):
             streams.uniform("employment", m, n),
             streams.uniform("employment.sickness", m, n),
             became_work_limiting,
+            mods.job_entry,
+            mods.job_exit,
         )
-        readiness.step(pop, ctx.readiness)
+        if self.services is not None:
+            self.services.after_employment(m, before)
+        readiness.step(pop, ctx.readiness, mods.readiness_gain)
         if self.counts is not None and m >= 1:
             self.counts.record(m, pop, before)
 
@@ -151,6 +173,7 @@ class ReplicationResult:
     replication: int
     counts: dict[str, Counts]
     scenario_simulated: bool
+    programmes: ProgrammeRecord | None = None
 
 
 def burned_in_population(context: RunContext, streams: Streams) -> Population:
@@ -190,13 +213,18 @@ def simulate(
     streams = Streams(scenario.seed, replication)
     start = burned_in_population(context, streams)
     horizon = scenario.horizon_months
-    counts, simulated = {}, False
+    counts, simulated, record = {}, False, None
     for arm in ARMS:
         if arm == "scenario" and not (scenario.has_programmes() or simulate_identical_arms):
             counts[arm] = counts["counterfactual"]
             continue
         counts[arm] = Counts.empty(horizon, len(context.profiles))
-        model = HealthWorkModel(context, start.copy(), streams, arm=arm, counts=counts[arm])
+        programmes = context.programmes if arm == "scenario" else ()
+        model = HealthWorkModel(
+            context, start.copy(), streams, arm=arm, counts=counts[arm], programmes=programmes
+        )
         model.run_for(horizon)
-        simulated = simulated or arm == "scenario"
-    return ReplicationResult(replication, counts, simulated)
+        if arm == "scenario":
+            simulated = True
+            record = model.services.record() if model.services is not None else None
+    return ReplicationResult(replication, counts, simulated, record)

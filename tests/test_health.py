@@ -89,6 +89,11 @@ def test_recovery_multipliers_raise_recovery(setup):
     }
     base, boosted = pop0.copy(), pop0.copy()
     health.step(base, context.health, draws)
-    health.step(boosted, context.health, draws, recovery_multipliers={"cmd": 2.0})
     cmd = pop0.mental_health == MH_CMD
-    assert np.sum(cmd & (boosted.mental_health == 0)) > 1.5 * np.sum(cmd & (base.mental_health == 0))
+    touched = np.flatnonzero(cmd)[::2]  # half of those with CMD get the effect
+    health.step(boosted, context.health, draws, {"cmd": [(touched, np.full(len(touched), 2.0, np.float32))]})
+    others = cmd.copy()
+    others[touched] = False
+    assert np.array_equal(boosted.mental_health[others], base.mental_health[others])  # untouched: identical
+    recovered = lambda pop, s: np.sum(pop.mental_health[s] == 0)  # noqa: E731
+    assert recovered(boosted, touched) > 1.5 * recovered(base, touched)
