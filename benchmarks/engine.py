@@ -9,7 +9,8 @@ Measures, on one core and in one process:
    pass because tracing slows the run), including the population, per-month temporaries and recording;
 3. the per-agent reference (``model.oracle``: one ``mesa.Agent`` per resident, same rules) and the
    vectorised engine on the same smaller population, giving the speed ratio at a size both can do;
-4. the engine with two programmes (IPS and Health Trainers) in every area, against the engine without.
+4. the engine with two programmes (IPS and Health Trainers) in every area, against the engine without;
+5. the same with the fiscal ledger, against the engine with programmes alone.
 
 Results are printed and written to ``benchmarks/results/engine.json``.
 """
@@ -29,9 +30,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from model.areas import packaged_profiles
+from model.fiscal import Ledger
 from model.oracle import OracleModel
 from model.recording import Counts
-from model.scenario import Scenario
+from model.scenario import Scenario, month_index
 from model.simulation import HealthWorkModel, RunContext
 from model.streams import Streams
 
@@ -71,9 +73,12 @@ def build(residents: int, months: int, programmes: bool = False):
     return context, context.initial_population(streams), streams
 
 
-def time_vectorised(residents: int, months: int, programmes: bool = False) -> dict[str, float]:
-    """Seconds and resident-months per second for one recorded arm (with the programmes if asked)."""
+def time_vectorised(
+    residents: int, months: int, programmes: bool = False, ledger: bool = False
+) -> dict[str, float]:
+    """Seconds and resident-months per second for one recorded arm (with programmes and ledger if asked)."""
     context, pop, streams = build(residents, months, programmes)
+    book = Ledger(context.params, months, len(AREAS), month_index("2026-04")) if ledger else None
     model = HealthWorkModel(
         context,
         pop,
@@ -81,6 +86,7 @@ def time_vectorised(residents: int, months: int, programmes: bool = False) -> di
         arm="benchmark",
         counts=Counts.empty(months, len(AREAS)),
         programmes=context.programmes,
+        ledger=book,
     )
     start = time.perf_counter()
     model.run_for(months)
@@ -134,6 +140,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
 
     full = time_vectorised(args.residents, args.months)
     with_programmes = time_vectorised(args.residents, args.months, programmes=True)
+    with_ledger = time_vectorised(args.residents, args.months, programmes=True, ledger=True)
     memory = peak_memory(args.residents)
     small = time_vectorised(args.agent_residents, args.agent_months * 4)
     agent = time_per_agent(args.agent_residents, args.agent_months)
@@ -151,6 +158,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         "ratio_full_vs_agents": full["resident_months_per_s"] / agent["resident_months_per_s"],
         "with_two_programmes_per_area": with_programmes,
         "programmes_slowdown": with_programmes["seconds"] / full["seconds"],
+        "with_programmes_and_ledger": with_ledger,
+        "ledger_slowdown": with_ledger["seconds"] / with_programmes["seconds"],
     }
     print(
         f"Vectorised engine: {full['residents']:,} residents x {full['months']} months "
@@ -160,6 +169,10 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     print(
         f"With IPS and Health Trainers in every area: {with_programmes['seconds']:.1f} s "
         f"= {result['programmes_slowdown']:.2f} times the engine without programmes"
+    )
+    print(
+        f"With programmes and the fiscal ledger: {with_ledger['seconds']:.1f} s "
+        f"= {result['ledger_slowdown']:.2f} times the engine with programmes alone"
     )
     print(
         f"Peak memory: {memory['peak_bytes_per_resident']:.0f} bytes per resident "

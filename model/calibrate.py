@@ -222,7 +222,7 @@ class Evaluator:
     def __call__(self, params: Parameters) -> dict[str, float]:
         """Simulate the baseline with ``params``; return its moments."""
         scenario = _scenario(self.profile, self.sample, self.seed, self.horizon)
-        result = simulate(scenario, params=params, profiles=[self.profile])
+        result = simulate(scenario, params=params, profiles=[self.profile], ledger=False)
         return moments(result.counts["counterfactual"])
 
 

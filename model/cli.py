@@ -120,6 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--workers", type=_positive, help="local processes (default: CPUs available)")
     sens.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
 
+    vow = sub.add_parser(
+        "value-of-work", help="annual fiscal value of one person moving from benefits into work"
+    )
+    vow.add_argument("--area", help="one area (default: every area)")
+    vow.add_argument("--tax-year", default="2026/27", help="tax year, e.g. 2026/27 (default)")
+    vow.add_argument("--hours", type=float, help="weekly hours (default: full time)")
+    vow.add_argument("--lcwra", action="store_true", help="a claimant with the LCWRA (health) element")
+
     params = sub.add_parser("parameters", help="list parameters with their values and sources")
     params.add_argument("pattern", nargs="?", default="", help="only paths containing this text")
     return parser
@@ -247,6 +255,56 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_value_of_work(args: argparse.Namespace) -> int:
+    """``healthwork value-of-work``."""
+    import re
+
+    from model.areas import ALIASES, area_names, packaged_profiles
+    from model.errors import did_you_mean
+    from model.fiscal import value_of_work
+    from model.parameters import default_parameters
+
+    match = re.fullmatch(r"(\d{4})/(\d{2})", args.tax_year)
+    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+        raise InputError(
+            [
+                Problem(
+                    "command line",
+                    "--tax-year",
+                    f"expected a tax year such as 2026/27, got {args.tax_year!r}",
+                )
+            ]
+        )
+    names = area_names()
+    if args.area is not None and args.area not in names:
+        hint = f"; use '{ALIASES[args.area]}'" if args.area in ALIASES else did_you_mean(args.area, names)
+        raise InputError([Problem("command line", "--area", f"unknown area '{args.area}'{hint}")])
+    if args.hours is not None and not 0 < args.hours <= 80:
+        raise InputError(
+            [Problem("command line", "--hours", f"must be above 0 and at most 80, got {args.hours:g}")]
+        )
+    year = int(match.group(1))
+    rows = [
+        (
+            a,
+            value_of_work(
+                packaged_profiles()[(a, 2023)], default_parameters(), year, hours=args.hours, lcwra=args.lcwra
+            ),
+        )
+        for a in ([args.area] if args.area else names)
+    ]
+    columns = list(rows[0][1])
+    print(
+        f"Annual value of one person aged 25+ moving from Universal Credit into work at the area's typical "
+        f"entry pay, {args.tax_year} (GBP, {args.tax_year} prices"
+        f"{'; with the LCWRA element' if args.lcwra else ''})"
+    )
+    print("area," + ",".join(columns))
+    for area, values in rows:
+        print(f"{area}," + ",".join(f"{values[c]:.2f}" for c in columns))
+    return 0
+
+
 def cmd_parameters(args: argparse.Namespace) -> int:
     """``healthwork parameters``."""
     from model.parameters import default_parameters
@@ -264,6 +322,7 @@ COMMANDS = {
     "calibrate": cmd_calibrate,
     "trial": cmd_trial,
     "sensitivity": cmd_sensitivity,
+    "value-of-work": cmd_value_of_work,
     "parameters": cmd_parameters,
 }
 

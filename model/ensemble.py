@@ -17,6 +17,7 @@ from multiprocessing import get_context
 import numpy as np
 import pandas as pd
 
+from model import appraisal
 from model.areas import packaged_profiles
 from model.population import EMPLOYED, INACTIVE_OTHER, INACTIVE_SICK, UNEMPLOYED
 from model.scenario import Scenario
@@ -69,6 +70,8 @@ class RunResult:
     scenario_simulated: bool
     programmes: pd.DataFrame | None = None
     distance: pd.DataFrame | None = None
+    fiscal: pd.DataFrame | None = None
+    value_for_money: pd.DataFrame | None = None
 
 
 def _replicate(job: tuple[Scenario, int]) -> ReplicationResult:
@@ -143,8 +146,8 @@ def metric_values(scenario: Scenario, results: Sequence[ReplicationResult], arm:
             "inactivity_rate": 100 * inactive / residents,
             "job_starts": job_starts,
             "job_exits": job_exits,
-            "with_mental_health": health[..., 0],
-            "with_msk": health[..., 1],
+            "with_mental_health": health[..., 0] + health[..., 1],
+            "with_msk": health[..., 2],
             "work_limiting": limiting,
         }
     return np.stack([columns[m] for m in METRICS], axis=-1)
@@ -325,6 +328,14 @@ def run(
     results = run_replications(scenario, workers, progress)
     values = {arm: metric_values(scenario, results, arm) for arm in ARMS}
     summary = summary_frame(scenario, values)
+    fiscal_table = vfm = None
+    if results[0].ledgers is not None:
+        factors = _area_factors(scenario)
+        books = appraisal.Books(scenario, results, factors)
+        metrics = appraisal.impact_metrics(books, results, factors)
+        fiscal_table = appraisal.fiscal_frame(books)
+        summary = pd.concat([summary, appraisal.summary_rows(books, metrics)], ignore_index=True)
+        vfm = appraisal.value_for_money(books, metrics)
     programmes = distance = None
     if scenario.has_programmes():
         p_values = programme_values(scenario, results)
@@ -341,4 +352,6 @@ def run(
         scenario_simulated=all(r.scenario_simulated for r in results),
         programmes=programmes,
         distance=distance,
+        fiscal=fiscal_table,
+        value_for_money=vfm,
     )

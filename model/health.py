@@ -29,7 +29,7 @@ import numpy as np
 from model.areas import AreaProfile
 from model.modifiers import combine
 from model.parameters import Parameters
-from model.population import AGES, EMPLOYED, ENTRY_AGE_YEARS, MH_CMD, MH_NONE, MH_SMI, Population
+from model.population import AGES, EMPLOYED, ENTRY_AGE_YEARS, MAX_MONTHS, MH_CMD, MH_NONE, MH_SMI, Population
 
 CONDITIONS = ("cmd", "smi", "msk", "other")
 
@@ -196,4 +196,5 @@ def step(
     became = onset & (pop.work_limiting == 0) & (draws["work_limiting"] < rates.work_limiting_onset)
     pop.work_limiting[became] = 1
     pop.work_limiting &= pop.any_condition().astype(np.uint8)
+    pop.months_limited[:] = np.minimum(pop.months_limited + 1, MAX_MONTHS) * pop.work_limiting
     return became

@@ -21,7 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from model.ensemble import RunResult
-from model.scenario import Scenario
+from model.fiscal import FIRST_RATES_YEAR
+from model.scenario import Scenario, month_index
 from model.streams import STREAM_IDS
 
 FLOAT_FORMAT = "%.10g"
@@ -137,6 +138,9 @@ def write_run(
         if result.programmes is not None:
             tables["programmes.csv"] = result.programmes
             tables["distance_travelled.csv"] = result.distance
+        if result.fiscal is not None:
+            tables["fiscal.csv"] = result.fiscal
+            tables["value_for_money.csv"] = result.value_for_money
         tables["parameters.csv"] = pd.DataFrame(result.scenario.resolved_parameters().as_records())
         for name, frame in tables.items():
             write_csv(frame, staging / name)
@@ -144,6 +148,11 @@ def write_run(
             (staging / "plots").mkdir()
             plot(result, staging / "plots")
         notes = []
+        if month_index(result.scenario.start) < FIRST_RATES_YEAR * 12 + 3:
+            notes.append(
+                "The scenario starts before 2024/25, the first tax year with published rates in the model: "
+                "its fiscal ledger uses today's (2026/27) tax and benefit rules and prices for every month."
+            )
         if not result.scenario_simulated:
             notes.append(
                 "The scenario has no programmes, so its arm is identical to the counterfactual by "

@@ -153,6 +153,11 @@ def _read_csv(*parts: str) -> list[dict[str, str]]:
         return list(csv.DictReader(line for line in handle if not line.startswith("#")))
 
 
+def rate_path(tax_year: str, key: str) -> str:
+    """Dotted path of a statutory rate, e.g. ``rates.2026_27.uc.taper`` for tax year 2026/27."""
+    return f"rates.{tax_year.replace('/', '_')}.{key}"
+
+
 def area_factor_path(area: str, data_year: int, factor: str) -> str:
     """Dotted path of a fitted area factor, e.g. ``area_factors.St Helens.2023.job_entry``."""
     return f"area_factors.{area}.{data_year}.{factor}"
@@ -167,6 +172,20 @@ def default_parameters() -> Parameters:
         if path not in entries or entries[path].status != "fitted":
             raise ValueError(f"fitted/parameters.csv: {path} is not a parameter declared as fitted")
         entries[path] = replace(entries[path], value=float(row["value"]), layer="fitted")
+    for row in _read_csv("tax_benefit_rates.csv"):
+        path = rate_path(row["tax_year"], row["key"])
+        share = row["unit"].startswith("share")
+        entries[path] = Parameter(
+            path=path,
+            value=float(row["value"]),
+            unit=f"{row['unit']}, {row['tax_year']}",
+            status=row["status"],
+            source=row["source"],
+            min=0.0,
+            max=1.0 if share else 10_000_000.0,
+            note=row["note"],
+            url=row["url"],
+        )
     for row in _read_csv("fitted", "area_factors.csv"):
         path = area_factor_path(row["area"], int(row["data_year"]), row["factor"])
         entries[path] = Parameter(

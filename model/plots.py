@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from model.ensemble import RunResult
@@ -106,9 +107,47 @@ def plot_job_starts(result: RunResult, folder: Path) -> list[str]:
     return [_save(fig, folder, "job_starts.png")]
 
 
+def plot_fiscal(result: RunResult, folder: Path) -> list[str]:
+    """Impact by payer and fiscal year (2024/25 prices, net of displacement, mean over replications)."""
+    f = result.fiscal
+    rows = f[(f["arm"] == "impact_net_of_displacement") & (f["basis"] != "nominal") & (f["area"] == "ALL")]
+    reps = rows["replication"].nunique()
+    by = rows.groupby(["fiscal_year", "payer"])["value_gbp"].sum().unstack(fill_value=0.0) / reps
+    gain = {  # positive = better for the public purse
+        "DWP (benefit saving)": -by.get("dwp", 0.0),
+        "HMRC (tax and NI gain)": by.get("hmrc", 0.0),
+        "NHS (saving)": -by.get("nhs", 0.0),
+        "Programme cost": -by.get("programme_funder", 0.0),
+    }
+    years = list(by.index)
+    x = np.arange(len(years))
+    fig, ax = plt.subplots(figsize=(max(6, 0.8 * len(years) + 3), 4.2), constrained_layout=True)
+    up, down = np.zeros(len(years)), np.zeros(len(years))
+    for (label, values), colour in zip(
+        gain.items(), ("#2ca02c", "#1f77b4", "#9467bd", "#d62728"), strict=True
+    ):
+        v = np.asarray(values, dtype=float) / 1e6
+        base = np.where(v >= 0, up, down)
+        ax.bar(x, v, bottom=base, color=colour, label=label)
+        up, down = up + np.maximum(v, 0), down + np.minimum(v, 0)
+    ax.plot(x, up + down, "k.-", label="Net to the Exchequer")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x, years, rotation=45, ha="right")
+    ax.set_ylabel("GBP million, 2024/25 prices")
+    ax.set_title(
+        f"{result.scenario.name}: fiscal impact by payer and year (all areas, net of displacement)",
+        fontsize=10,
+    )
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+    return [_save(fig, folder, "fiscal_by_payer.png")]
+
+
 def plot_run(result: RunResult, folder: Path) -> list[str]:
     """Every plot of a run."""
     names = plot_rates(result, folder)
     if result.programmes is not None:
         names += plot_programmes(result, folder) + plot_job_starts(result, folder)
+    if result.fiscal is not None and result.programmes is not None:
+        names += plot_fiscal(result, folder)
     return names

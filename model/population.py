@@ -44,6 +44,9 @@ class Population:
         other_condition: 1 with another long-term condition.
         work_limiting: 1 if a health condition limits the work the resident can do.
         readiness: latent 0-1 distance from work (confidence, self-efficacy, skills); raises job finding.
+        months_limited: months in the current work-limiting spell, this month included (0 if not limited).
+        hourly_pay: hourly pay in the current job, in 2023 money (0 if not employed).
+        hours: weekly hours of the current job (0 if not employed).
 
     """
 
@@ -58,6 +61,9 @@ class Population:
     other_condition: np.ndarray
     work_limiting: np.ndarray
     readiness: np.ndarray
+    months_limited: np.ndarray
+    hourly_pay: np.ndarray
+    hours: np.ndarray
 
     def __len__(self) -> int:
         return len(self.area)
@@ -100,6 +106,9 @@ DTYPES = {
     "other_condition": np.uint8,
     "work_limiting": np.uint8,
     "readiness": np.float32,
+    "months_limited": np.int16,
+    "hourly_pay": np.float32,
+    "hours": np.float32,
 }
 
 

@@ -7,13 +7,14 @@ back to the area's population.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.population import Population
+from model.population import EMPLOYED, Population
 
-HEALTH_COUNTS = ("with_mental_health", "with_msk")
+SUSTAIN_MONTHS = 6  # a job start counts as sustained if its person is in work 6 months later
+HEALTH_COUNTS = ("common_mental_disorder", "severe_mental_illness", "musculoskeletal", "other_condition")
 
 
 @dataclass
@@ -22,9 +23,10 @@ class Counts:
 
     Attributes:
         stocks: (months + 1, areas, 4) residents by employment state at each month's end (month 0 = start).
-        health: (months + 1, areas, 2) residents with a mental health condition, with MSK.
+        health: (months + 1, areas, 4) residents with CMD, SMI, MSK and another condition.
         limiting: (months + 1, areas, 4) work-limiting residents by employment state.
         flows: (months + 1, areas, 4, 4) moves from state (row) to state (column) in each month (0 empty).
+        sustained: (months + 1, areas) job starts of 6 months earlier whose person is in work this month.
 
     """
 
@@ -32,6 +34,8 @@ class Counts:
     health: np.ndarray
     limiting: np.ndarray
     flows: np.ndarray
+    sustained: np.ndarray
+    _starts: dict[int, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, months: int, areas: int) -> Counts:
@@ -41,21 +45,35 @@ class Counts:
             np.zeros((months + 1, areas, len(HEALTH_COUNTS)), np.int64),
             np.zeros((months + 1, areas, 4), np.int64),
             np.zeros((months + 1, areas, 4, 4), np.int64),
+            np.zeros((months + 1, areas), np.int64),
         )
 
-    def record(self, month: int, pop: Population, before: np.ndarray | None = None) -> None:
-        """Record month ``month``'s end-of-month stocks, and its flows when ``before`` states are given."""
+    def record(
+        self, month: int, pop: Population, before: np.ndarray | None = None, started: np.ndarray | None = None
+    ) -> None:
+        """Record a month's end-of-month stocks, flows (given ``before``) and sustained job starts.
+
+        ``started`` are this month's job starts; six months later those still in work are counted.
+        """
         areas = self.stocks.shape[1]
         key = pop.area.astype(np.int32)
-        parts = ((pop.state, 4), (pop.mental_health > 0, 2), (pop.msk, 2), (pop.work_limiting, 2))
+        parts = (
+            (pop.state, 4),
+            (pop.mental_health, 3),
+            (pop.msk, 2),
+            (pop.other_condition, 2),
+            (pop.work_limiting, 2),
+        )
         for column, size in parts:
             key *= size
             key += column
-        c = np.bincount(key, minlength=areas * 32).reshape(areas, 4, 2, 2, 2)
-        self.stocks[month] = c.sum(axis=(2, 3, 4))
-        self.health[month, :, 0] = c[:, :, 1].sum(axis=(1, 2, 3))
-        self.health[month, :, 1] = c[:, :, :, 1].sum(axis=(1, 2, 3))
-        self.limiting[month] = c[..., 1].sum(axis=(2, 3))
+        c = np.bincount(key, minlength=areas * 96).reshape(areas, 4, 3, 2, 2, 2)
+        self.stocks[month] = c.sum(axis=(2, 3, 4, 5))
+        self.health[month, :, 0] = c[:, :, 1].sum(axis=(1, 2, 3, 4))
+        self.health[month, :, 1] = c[:, :, 2].sum(axis=(1, 2, 3, 4))
+        self.health[month, :, 2] = c[:, :, :, 1].sum(axis=(1, 2, 3, 4))
+        self.health[month, :, 3] = c[:, :, :, :, 1].sum(axis=(1, 2, 3, 4))
+        self.limiting[month] = c[..., 1].sum(axis=(2, 3, 4))
         if before is not None:
             flow_key = pop.area.astype(np.int32)
             flow_key *= 4
@@ -63,3 +81,9 @@ class Counts:
             flow_key *= 4
             flow_key += pop.state
             self.flows[month] = np.bincount(flow_key, minlength=areas * 16).reshape(areas, 4, 4)
+        if started is not None:
+            self._starts[month] = started
+            cohort = self._starts.pop(month - SUSTAIN_MONTHS, None)
+            if cohort is not None:
+                still = cohort[pop.state[cohort] == EMPLOYED]
+                self.sustained[month] = np.bincount(pop.area[still], minlength=areas)

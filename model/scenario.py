@@ -176,7 +176,7 @@ class CostSpec(_Strict):
 
     per_fte_year_gbp: float | None = Field(default=None, ge=0)
     per_start_gbp: float = Field(default=0.0, ge=0)
-    price_year: str | None = None
+    price_year: str | None = Field(default=None, pattern=r"^\d{4}/\d{2}$")
 
 
 class ProgrammeSpec(_Strict):
@@ -487,6 +487,7 @@ def _describe(err: Mapping[str, Any]) -> str:
         "too_short": f"must have at least {ctx.get('min_length')} item(s)",
         "string_too_short": "must not be empty",
         "string_too_long": f"must be at most {ctx.get('max_length')} characters",
+        "string_pattern_mismatch": f"expected a fiscal year such as 2025/26, got {value!r}",
         "value_error": str(ctx.get("error", err["msg"])),
         "distribution": f"{_DISTRIBUTION_MESSAGE}, got {value!r}",
         "union_tag_invalid": f"expected a number or a mapping, got {value!r}",

@@ -174,9 +174,6 @@ class Programme:
     dropout: float
     effects: dict[str, EffectSpec]
     response: tuple[float, float]  # shares responding fully, partly
-    cost_per_fte_year: float
-    cost_per_start: float
-    price_year: str
     uncapped: bool = False
 
     @classmethod
@@ -258,12 +255,6 @@ class Programme:
             dropout=spec.dropout if spec.dropout is not None else default("dropout"),
             effects=effects,
             response=response,
-            cost_per_fte_year=spec.cost.per_fte_year_gbp
-            if spec.cost.per_fte_year_gbp is not None
-            else default("cost_per_fte_year"),
-            cost_per_start=spec.cost.per_start_gbp,
-            price_year=spec.cost.price_year
-            or params.entry(f"services.{kind}.cost_per_fte_year").unit.split(", ")[-1],
         )
 
     def stream(self, decision: int) -> int:

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from model import employment, health, readiness
+from model import employment, fiscal, health, readiness
 from model.areas import AreaAgent, AreaProfile, packaged_profiles
 from model.modifiers import Modifiers
 from model.parameters import Parameters
 from model.population import ENTRY_AGE_YEARS, Population, age_one_month
 from model.recording import Counts
-from model.scenario import Scenario
+from model.scenario import Scenario, month_index
 from model.services import Programme, ProgrammeRecord, Services
 from model.streams import Streams
 from model.synthesis import area_sizes, draw_residents
@@ -48,6 +48,7 @@ class RunContext:
     health: health.HealthRates
     employment: employment.EmploymentRates
     readiness: readiness.ReadinessRules
+    pay: fiscal.PayRules
     programmes: tuple[Programme, ...] = ()
 
     @classmethod
@@ -68,6 +69,7 @@ class RunContext:
             health=health.HealthRates.build(profiles, params),
             employment=employment.EmploymentRates.build(profiles, params),
             readiness=readiness.ReadinessRules.build(params),
+            pay=fiscal.PayRules.build(profiles, params),
             programmes=tuple(
                 Programme.resolve(spec, i, scenario, params, profiles, sizes)
                 for i, spec in enumerate(scenario.programmes)
@@ -78,7 +80,9 @@ class RunContext:
         self, area: np.ndarray, rng: np.random.Generator, age_months: np.ndarray | None = None
     ) -> Population:
         """Draw residents of the given areas from their profiles."""
-        return draw_residents(area, self.profiles, self.params, self.health, self.readiness, rng, age_months)
+        return draw_residents(
+            area, self.profiles, self.params, self.health, self.readiness, self.pay, rng, age_months
+        )
 
     def initial_population(self, streams: Streams) -> Population:
         """The synthetic population before burn-in: areas in contiguous blocks of slots."""
@@ -97,6 +101,7 @@ class HealthWorkModel(mesa.Model):
         first_month: number of the first month this model will simulate (burn-in months are negative).
         counts: where to record aggregates (months 1.. are recorded; month 0 on construction), or None.
         programmes: resolved programmes this arm runs (none in the counterfactual).
+        ledger: the arm's fiscal ledger (recorded from month 1), or None.
 
     """
 
@@ -110,6 +115,7 @@ class HealthWorkModel(mesa.Model):
         first_month: int = 1,
         counts: Counts | None = None,
         programmes: Sequence[Programme] = (),
+        ledger: fiscal.Ledger | None = None,
     ):
         super().__init__(rng=streams.model_rng())
         self.context = context
@@ -124,6 +130,7 @@ class HealthWorkModel(mesa.Model):
             for i, profile in enumerate(context.profiles)
         ]
         self.counts = counts
+        self.ledger = ledger
         horizon = context.scenario.horizon_months
         self.services = Services(self, programmes, horizon) if programmes else None
         if counts is not None:
@@ -157,9 +164,12 @@ class HealthWorkModel(mesa.Model):
         )
         if self.services is not None:
             self.services.after_employment(m, before)
+        started, left = fiscal.update_pay(pop, before, ctx.pay, streams, m)
         readiness.step(pop, ctx.readiness, mods.readiness_gain)
+        if self.ledger is not None and m >= 1:
+            self.ledger.record(m, pop, before, np.concatenate([started, left, leavers]))
         if self.counts is not None and m >= 1:
-            self.counts.record(m, pop, before)
+            self.counts.record(m, pop, before, started)
 
 
 @dataclass
@@ -174,6 +184,7 @@ class ReplicationResult:
     counts: dict[str, Counts]
     scenario_simulated: bool
     programmes: ProgrammeRecord | None = None
+    ledgers: dict[str, np.ndarray] | None = None  # by arm: (months + 1, areas, fiscal.ITEMS)
 
 
 def burned_in_population(context: RunContext, streams: Streams) -> Population:
@@ -193,6 +204,7 @@ def simulate(
     params: Parameters | None = None,
     profiles: Sequence[AreaProfile] | None = None,
     simulate_identical_arms: bool = False,
+    ledger: bool = True,
 ) -> ReplicationResult:
     """Run one replication of a scenario: both arms from the same seeded population and streams.
 
@@ -203,6 +215,7 @@ def simulate(
         profiles: area profiles to use instead of the packaged ones (calibration reference populations).
         simulate_identical_arms: run the scenario arm even when it has no programmes (tests of common random
             numbers); otherwise such an arm is copied from the counterfactual.
+        ledger: keep the fiscal ledger (off for calibration runs, whose reference populations have no pay).
 
     Returns:
         The recorded counts of both arms.
@@ -213,18 +226,24 @@ def simulate(
     streams = Streams(scenario.seed, replication)
     start = burned_in_population(context, streams)
     horizon = scenario.horizon_months
-    counts, simulated, record = {}, False, None
+    counts, ledgers, simulated, record = {}, {}, False, None
     for arm in ARMS:
         if arm == "scenario" and not (scenario.has_programmes() or simulate_identical_arms):
-            counts[arm] = counts["counterfactual"]
+            counts[arm], ledgers[arm] = counts["counterfactual"], ledgers["counterfactual"]
             continue
         counts[arm] = Counts.empty(horizon, len(context.profiles))
+        book = (
+            fiscal.Ledger(params, horizon, len(context.profiles), month_index(scenario.start))
+            if ledger
+            else None
+        )
         programmes = context.programmes if arm == "scenario" else ()
         model = HealthWorkModel(
-            context, start.copy(), streams, arm=arm, counts=counts[arm], programmes=programmes
+            context, start.copy(), streams, arm=arm, counts=counts[arm], programmes=programmes, ledger=book
         )
         model.run_for(horizon)
+        ledgers[arm] = book.values if book is not None else None
         if arm == "scenario":
             simulated = True
             record = model.services.record() if model.services is not None else None
-    return ReplicationResult(replication, counts, simulated, record)
+    return ReplicationResult(replication, counts, simulated, record, ledgers if ledger else None)

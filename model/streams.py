@@ -23,6 +23,8 @@ STREAM_IDS = {
     "employment": 7,
     "employment.sickness": 8,
     "model": 9,
+    "earnings.pay": 10,
+    "earnings.hours": 11,
 }
 # Programme decisions get identifiers from this base upwards (see services.py).
 PROGRAMME_STREAM_BASE = 1000

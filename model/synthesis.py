@@ -11,7 +11,9 @@ For each area the joint distribution follows its published figures and the model
   redrawn until at least one is present); other residents with k conditions are work-limiting with
   probability 1 - (1 - q)^k, q the chance that a condition episode is work-limiting;
 - time out of work and job tenure geometric at the state's reference exit hazard;
-- readiness Beta-distributed around the state's target.
+- readiness Beta-distributed around the state's target;
+- pay for those in work from the area's ASHE 2023 distribution (lognormal through the median and lower
+  quartile), hours part-time with the part-time share (model/fiscal.py).
 
 The burn-in months that follow (``simulation.burn_in_months``) let durations, health and work-limiting status
 settle into the joint distribution the dynamics imply before the scenario starts.
@@ -24,6 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from model.areas import AreaProfile
+from model.fiscal import PayRules
 from model.health import HealthRates
 from model.parameters import Parameters
 from model.population import (
@@ -47,6 +50,7 @@ def draw_residents(
     params: Parameters,
     health: HealthRates,
     readiness: ReadinessRules,
+    pay: PayRules,
     rng: np.random.Generator,
     age_months: np.ndarray | None = None,
 ) -> Population:
@@ -83,6 +87,8 @@ def draw_residents(
     exit_hazard = np.array([e_exit, u_exit, i_exit, i_exit])[state]
     months = np.minimum(rng.geometric(-np.expm1(-exit_hazard)), MAX_MONTHS)
     employed = state == EMPLOYED
+    initial_readiness = readiness.initial(state, rng)
+    hourly, hours = pay.draw(area, work_limiting, rng.random(n), rng.random(n), entrant=False)  # drawn last
     columns = {
         "area": area,
         "age_months": age_months,
@@ -94,7 +100,10 @@ def draw_residents(
         "msk": msk,
         "other_condition": other,
         "work_limiting": work_limiting,
-        "readiness": readiness.initial(state, rng),
+        "readiness": initial_readiness,
+        "months_limited": np.zeros(n),
+        "hourly_pay": np.where(employed, hourly, 0),
+        "hours": np.where(employed, hours, 0),
     }
     return Population(**{k: np.asarray(v, dtype=DTYPES[k]) for k, v in columns.items()})
 

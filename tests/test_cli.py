@@ -53,6 +53,8 @@ def test_run_writes_every_output_with_the_documented_columns(run_dirs):
         "monthly.csv",
         "summary.csv",
         "parameters.csv",
+        "fiscal.csv",
+        "value_for_money.csv",
         "plots",
     }
     monthly = pd.read_csv(out / "monthly.csv")
@@ -68,7 +70,9 @@ def test_run_writes_every_output_with_the_documented_columns(run_dirs):
     summary = pd.read_csv(out / "summary.csv")
     assert list(summary.columns) == list(ensemble.SUMMARY_COLUMNS)
     assert set(summary["arm"]) == {"counterfactual", "scenario", "impact"}
-    assert (summary["p05"] <= summary["p50"]).all() and (summary["p50"] <= summary["p95"]).all()
+    stats = summary.dropna(subset=["p05", "p50", "p95"])  # ratios with no programme cost are empty
+    assert len(stats) > 0.9 * len(summary)
+    assert (stats["p05"] <= stats["p50"]).all() and (stats["p50"] <= stats["p95"]).all()
     assert sorted(p.name for p in (out / "plots").iterdir()) == ["rates_all.png", "rates_halton.png"]
 
 
@@ -189,3 +193,68 @@ def test_python_api_returns_dataframes():
     result = model.run(scenario, workers=1)
     assert isinstance(result.monthly, pd.DataFrame) and isinstance(result.summary, pd.DataFrame)
     assert result.monthly["month"].max() == 2
+
+
+def test_programme_runs_write_fiscal_and_value_for_money_tables(tmp_path):
+    scenario = tmp_path / "p.yaml"
+    scenario.write_text(
+        "name: p\nstart: 2026-04\nhorizon_months: 18\nseed: 2\nreplications: 2\n"
+        "population: {areas: [Knowsley], scale: 0.05}\nparameters: {simulation.burn_in_months: 12}\n"
+        "programmes:\n  - {name: ips, type: ips, staff_fte: 10, referral: {gp: 0.01}}\n"
+    )
+    out = tmp_path / "out"
+    done = healthwork("run", scenario, "--out", out, "--workers", 1)
+    assert done.returncode == 0, done.stderr
+    names = {p.name for p in out.iterdir()}
+    assert {"fiscal.csv", "value_for_money.csv", "programmes.csv", "distance_travelled.csv"} <= names
+    assert "fiscal_by_payer.png" in {p.name for p in (out / "plots").iterdir()}
+    fiscal = pd.read_csv(out / "fiscal.csv")
+    assert list(fiscal.columns) == [
+        "arm",
+        "replication",
+        "fiscal_year",
+        "area",
+        "payer",
+        "item",
+        "value_gbp",
+        "basis",
+    ]
+    assert set(fiscal["payer"]) == {"dwp", "hmrc", "nhs", "programme_funder", "residents"}
+    assert set(fiscal["basis"]) == {"nominal", "real_2024_25"}
+    assert set(fiscal["fiscal_year"]) == {"2026/27", "2027/28"}
+
+
+def test_pilot_scenarios_say_they_are_costed_at_todays_rules(tmp_path):
+    out = tmp_path / "pilot"
+    done = healthwork(
+        "run",
+        ROOT / "scenarios" / "pilot_sites_2009.yaml",
+        "--out",
+        out,
+        "--replications",
+        1,
+        "--no-plots",
+        "--set",
+        "population.scale=0.02",
+        "--set",
+        "simulation.burn_in_months=6",
+    )
+    assert done.returncode == 0, done.stderr
+    notes = json.loads((out / "manifest.json").read_text())["notes"]
+    assert any("today's (2026/27) tax and benefit rules and prices" in n for n in notes)
+
+
+def test_value_of_work_prints_every_area_and_rejects_bad_input():
+    done = healthwork("value-of-work")
+    assert done.returncode == 0
+    lines = done.stdout.strip().splitlines()
+    assert lines[1].startswith("area,gross_pay,hourly_pay,dwp_uc_out_of_work")
+    assert len(lines) == 2 + 8
+    for args, message in [
+        (["--area", "Workington"], "use 'Allerdale'"),
+        (["--area", "Liverpol"], "did you mean 'Liverpool'?"),
+        (["--tax-year", "2026/28"], "expected a tax year such as 2026/27"),
+        (["--hours", "0"], "must be above 0"),
+    ]:
+        bad = healthwork("value-of-work", *args)
+        assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr

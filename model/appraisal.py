@@ -1,0 +1,282 @@
+"""Appraisal: from each arm's monthly ledger to fiscal years, impacts, discounting, value for money.
+
+Values are monthly per area: the ledger's items (Universal Credit, tax and NI, gross earnings), NHS costs
+from condition counts and programme costs from staff and starts, all scaled from simulated residents to the
+area's population, nominal (the month's prices) and real (2024/25 prices). Impact = scenario minus
+counterfactual per replication, so deadweight is measured, not assumed. Displacement
+(``appraisal.displacement``) then removes that share of the employment-driven impact (additional job starts,
+employment, benefits, tax and NI, earnings); NHS savings and programme costs are not displaced.
+
+Sign conventions in ``summary.csv``: savings and gains to the Exchequer are positive (``benefit_saving_gbp`` =
+lower DWP spend, ``tax_ni_gain_gbp`` = higher HMRC receipts, ``nhs_saving_gbp`` = lower NHS spend);
+``programme_cost_gbp`` is positive; ``net_exchequer_gbp`` = savings + gains - cost. Discounting follows the
+Green Book: 3.5% a year (1.5% for QALYs), whole years from the scenario start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from model import fiscal
+from model.population import EMPLOYED, INACTIVE_OTHER, INACTIVE_SICK, UNEMPLOYED
+from model.scenario import Scenario, month_index
+from model.services import COUNTS
+from model.simulation import ReplicationResult
+
+PRICE_BASIS = f"real_{fiscal.PRICE_BASE.replace('/', '_')}"
+FISCAL_COLUMNS = ("arm", "replication", "fiscal_year", "area", "payer", "item", "value_gbp", "basis")
+VFM_COLUMNS = ("area", "measure", "mean", "p05", "p50", "p95", "band")
+# Value-for-money bands of the benefit-cost ratio (DfT framework, via econstack vfm-benchmarks.json).
+BANDS = ((1.0, "poor"), (1.5, "low"), (2.0, "medium"), (4.0, "high"), (np.inf, "very high"))
+EMPLOYMENT_PAYERS = ("dwp", "hmrc", "residents")
+SUMMARY_METRICS = (
+    "additional_job_starts",
+    "additional_sustained_jobs_6m",
+    "additional_employed_person_months",
+    "benefit_saving_gbp",
+    "tax_ni_gain_gbp",
+    "nhs_saving_gbp",
+    "programme_cost_gbp",
+    "net_exchequer_gbp",
+    "npv_net_exchequer_gbp",
+    "roi",
+    "payback_month",
+    "cost_per_additional_job_gbp",
+    "cost_per_sustained_job_gbp",
+    "earnings_gain_gbp",
+)
+QALY_METRICS = ("qaly_gain", "qaly_value_gbp")
+# Metrics that are, or are computed from, the programme's cost (programme_cost_gbp up to, not including,
+# earnings_gain_gbp): non-zero even when the programme's effects are neutral.
+COST_METRICS = SUMMARY_METRICS[
+    SUMMARY_METRICS.index("programme_cost_gbp") : SUMMARY_METRICS.index("earnings_gain_gbp")
+]
+
+
+def vfm_band(bcr: float) -> str:
+    """Value-for-money band of a benefit-cost ratio."""
+    if not np.isfinite(bcr):
+        return ""
+    return next(name for limit, name in BANDS if bcr < limit)
+
+
+class Books:
+    """The ledgers of an ensemble, as arrays (arm) -> (replications, months, areas + ALL, line items)."""
+
+    def __init__(self, scenario: Scenario, results: Sequence[ReplicationResult], factors: np.ndarray):
+        self.scenario = scenario
+        self.params = scenario.resolved_parameters()
+        start = month_index(scenario.start)
+        self.months = np.arange(1, scenario.horizon_months + 1)
+        self.years = np.array([fiscal.fiscal_year(start + m - 1) for m in self.months])
+        inflation = self.params["fiscal.uprating.inflation"]
+        self.deflate = np.array([100 / fiscal.price_index(y, inflation) for y in self.years])
+        rate = self.params["appraisal.discount_rate"]
+        self.discount = (1 + rate) ** -((self.months - 1) // 12)
+        self.lines = [*fiscal.ITEMS, *(("nhs", item) for item in fiscal.NHS_ITEMS)]
+        self.lines += [("programme_funder", p.name) for p in scenario.programmes]
+        self.nominal = {arm: self._arm(results, arm, factors) for arm in ("counterfactual", "scenario")}
+
+    def _arm(self, results: Sequence[ReplicationResult], arm: str, factors: np.ndarray) -> np.ndarray:
+        ledger = np.stack([r.ledgers[arm][1:] for r in results]) * factors[None, None, :, None]
+        health = np.stack([r.counts[arm].health[1:] for r in results]) * factors[None, None, :, None]
+        nhs = np.stack(
+            [fiscal.nhs_costs(health[:, i], self.params, y) for i, y in enumerate(self.years)], axis=1
+        )
+        parts = [ledger, nhs]
+        if self.scenario.programmes:
+            parts.append(self._programme_costs(results, arm, factors))
+        values = np.concatenate(parts, axis=-1)
+        return np.concatenate([values, values.sum(axis=2, keepdims=True)], axis=2)
+
+    def _programme_costs(
+        self, results: Sequence[ReplicationResult], arm: str, factors: np.ndarray
+    ) -> np.ndarray:
+        reps, areas = len(results), len(factors)
+        out = np.zeros((reps, len(self.months), areas, len(self.scenario.programmes)))
+        if arm != "scenario":
+            return out
+        counts = np.stack(
+            [r.programmes.counts[1:] for r in results]
+        )  # (reps, months, programmes, areas, COUNTS)
+        inflation = self.params["fiscal.uprating.inflation"]
+        for k, spec in enumerate(self.scenario.programmes):
+            kind = spec.type
+            fte_year = (
+                spec.cost.per_fte_year_gbp
+                if spec.cost.per_fte_year_gbp is not None
+                else self.params[f"services.{kind}.cost_per_fte_year"]
+            )
+            price_year = (
+                int(spec.cost.price_year[:4])
+                if spec.cost.price_year
+                else int(self.params[f"services.{kind}.cost_price_year"])
+            )
+            to_real = 100 / fiscal.price_index(price_year, inflation)
+            staff = counts[..., k, :, COUNTS.index("staff_fte")]  # FTE, not scaled
+            starts = counts[..., k, :, COUNTS.index("starts")] * factors
+            real = (staff * fte_year / 12 + starts * spec.cost.per_start_gbp) * to_real
+            out[..., k] = real / self.deflate[None, :, None]  # nominal in the month's prices
+        return out
+
+    def real(self, arm: str) -> np.ndarray:
+        """Values at 2024/25 prices."""
+        return self.nominal[arm] * self.deflate[None, :, None, None]
+
+    def line(self, values: np.ndarray, payer: str) -> np.ndarray:
+        """Sum of a payer's lines: (replications, months, areas)."""
+        return values[..., [i for i, (p, _) in enumerate(self.lines) if p == payer]].sum(axis=-1)
+
+
+def fiscal_frame(books: Books) -> pd.DataFrame:
+    """fiscal.csv: values by arm, replication, fiscal year, area, payer and item, nominal and real."""
+    areas = [*books.scenario.population.areas, "ALL"]
+    years = sorted(set(books.years))
+    labels = np.array([fiscal.year_label(y) for y in years])
+    d = books.params["appraisal.displacement"]
+    scale = np.array([(1 - d) if p in EMPLOYMENT_PAYERS else 1.0 for p, _ in books.lines])
+    frames = []
+    for basis in ("nominal", PRICE_BASIS):
+        values = {a: books.nominal[a] if basis == "nominal" else books.real(a) for a in books.nominal}
+        values["impact"] = values["scenario"] - values["counterfactual"]
+        values["impact_net_of_displacement"] = values["impact"] * scale
+        for arm, v in values.items():
+            by_year = np.stack([v[:, books.years == y].sum(axis=1) for y in years], axis=1)
+            idx = np.indices(by_year.shape).reshape(4, -1)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "arm": arm,
+                        "replication": idx[0],
+                        "fiscal_year": labels[idx[1]],
+                        "area": np.array(areas)[idx[2]],
+                        "payer": np.array([p for p, _ in books.lines])[idx[3]],
+                        "item": np.array([i for _, i in books.lines])[idx[3]],
+                        "value_gbp": by_year.ravel(),
+                        "basis": basis,
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True)[list(FISCAL_COLUMNS)]
+
+
+def impact_metrics(
+    books: Books, results: Sequence[ReplicationResult], factors: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Per replication and area (areas + ALL): every summary metric of the impact arm."""
+    p = books.params
+    keep = 1 - p["appraisal.displacement"]
+    scenario, counterfactual = books.real("scenario"), books.real("counterfactual")
+    diff = scenario - counterfactual
+
+    def counted(arm: str, pick) -> np.ndarray:
+        x = np.stack([pick(r.counts[arm]) for r in results]) * factors
+        return np.concatenate([x, x.sum(axis=-1, keepdims=True)], axis=-1)
+
+    def job_starts(c):
+        return c.flows[1:, :, [UNEMPLOYED, INACTIVE_SICK, INACTIVE_OTHER], EMPLOYED].sum(axis=(0, 2))
+
+    starts = keep * (counted("scenario", job_starts) - counted("counterfactual", job_starts))
+    sustained = keep * (
+        counted("scenario", lambda c: c.sustained[1:].sum(axis=0))
+        - counted("counterfactual", lambda c: c.sustained[1:].sum(axis=0))
+    )
+    employed = keep * (
+        counted("scenario", lambda c: c.stocks[1:, :, EMPLOYED].sum(axis=0))
+        - counted("counterfactual", lambda c: c.stocks[1:, :, EMPLOYED].sum(axis=0))
+    )
+    benefit_saving = -keep * books.line(diff, "dwp")
+    tax_gain = keep * books.line(diff, "hmrc")
+    nhs_saving = -books.line(diff, "nhs")
+    cost = books.line(scenario, "programme_funder")
+    net = benefit_saving + tax_gain + nhs_saving - cost  # (reps, months, areas)
+    discount = books.discount[None, :, None]
+    npv = (net * discount).sum(axis=1)
+    pv_cost = (cost * discount).sum(axis=1)
+    cumulative = np.cumsum(net * discount, axis=1)
+    paid_back = (cumulative >= 0) & (np.cumsum(cost, axis=1) > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        payback = np.where(paid_back.any(axis=1), paid_back.argmax(axis=1) + 1.0, np.nan)
+        total_cost = cost.sum(axis=1)
+        out = {
+            "additional_job_starts": starts,
+            "additional_sustained_jobs_6m": sustained,
+            "additional_employed_person_months": employed,
+            "benefit_saving_gbp": benefit_saving.sum(axis=1),
+            "tax_ni_gain_gbp": tax_gain.sum(axis=1),
+            "nhs_saving_gbp": nhs_saving.sum(axis=1),
+            "programme_cost_gbp": total_cost,
+            "net_exchequer_gbp": net.sum(axis=1),
+            "npv_net_exchequer_gbp": npv,
+            "roi": np.where(pv_cost > 0, npv / pv_cost, np.nan),
+            "payback_month": payback,
+            "cost_per_additional_job_gbp": np.where(starts > 0, total_cost / starts, np.nan),
+            "cost_per_sustained_job_gbp": np.where(sustained > 0, total_cost / sustained, np.nan),
+            "earnings_gain_gbp": keep * books.line(diff, "residents").sum(axis=1),
+        }
+    if p["appraisal.include_qalys"]:
+        decrements = np.array([p[f"appraisal.utility.{c}_decrement"] for c in ("cmd", "smi", "msk", "other")])
+        health = {
+            arm: np.stack([r.counts[arm].health[1:] for r in results]) * factors[None, None, :, None]
+            for arm in ("scenario", "counterfactual")
+        }
+        lost = (health["scenario"] - health["counterfactual"]) @ decrements / 12  # QALYs lost per month
+        lost = np.concatenate([lost, lost.sum(axis=-1, keepdims=True)], axis=-1)
+        health_discount = (1 + p["appraisal.health_discount_rate"]) ** -((books.months - 1) // 12)
+        gain = -(lost * health_discount[None, :, None]).sum(axis=1)
+        out["qaly_gain"] = gain
+        out["qaly_value_gbp"] = gain * p["appraisal.qaly_value"]
+    return out
+
+
+def summary_rows(books: Books, metrics: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The impact metrics as summary.csv rows (arm impact, programme all)."""
+    areas = [*books.scenario.population.areas, "ALL"]
+    rows = []
+    for name, x in metrics.items():
+        for a, area in enumerate(areas):
+            values = x[:, a]
+            values = values[np.isfinite(values)]
+            stats = [values.mean(), *np.percentile(values, [5, 50, 95])] if len(values) else [np.nan] * 4
+            rows.append(["impact", area, "all", name, *stats])
+    return pd.DataFrame(rows, columns=["arm", "area", "programme", "metric", "mean", "p05", "p50", "p95"])
+
+
+def value_for_money(books: Books, metrics: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The ledger view: fiscal, economic and social value (present values), costs, benefit-cost ratios."""
+    p = books.params
+    keep = 1 - p["appraisal.displacement"]
+    diff = books.real("scenario") - books.real("counterfactual")
+    discount = books.discount[None, :, None]
+
+    def pv(x: np.ndarray) -> np.ndarray:
+        return (x * discount).sum(axis=1)
+
+    fiscal_value = pv(
+        -keep * books.line(diff, "dwp") + keep * books.line(diff, "hmrc") - books.line(diff, "nhs")
+    )
+    economic = pv(keep * books.line(diff, "residents"))
+    social = metrics.get("qaly_value_gbp", np.zeros_like(economic))
+    cost = pv(books.line(books.real("scenario"), "programme_funder"))
+    total = fiscal_value + economic + social
+    with np.errstate(invalid="ignore", divide="ignore"):
+        measures = {
+            "fiscal_benefit_pv_gbp": fiscal_value,
+            "economic_benefit_pv_gbp": economic,
+            "social_benefit_pv_gbp": social,
+            "total_benefit_pv_gbp": total,
+            "cost_pv_gbp": cost,
+            "bcr": np.where(cost > 0, total / cost, np.nan),
+            "fiscal_bcr": np.where(cost > 0, fiscal_value / cost, np.nan),
+        }
+    rows = []
+    for a, area in enumerate([*books.scenario.population.areas, "ALL"]):
+        for name, x in measures.items():
+            values = x[:, a][np.isfinite(x[:, a])]
+            stats = [values.mean(), *np.percentile(values, [5, 50, 95])] if len(values) else [np.nan] * 4
+            band = vfm_band(stats[0]) if name in ("bcr", "fiscal_bcr") else ""
+            rows.append([area, name, *stats, band])
+    return pd.DataFrame(rows, columns=list(VFM_COLUMNS))
