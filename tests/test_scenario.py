@@ -150,3 +150,18 @@ def test_digest_changes_with_any_parameter(scenario_factory):
     b = scenario_factory(parameters={"readiness.reversion": 0.06})
     assert a.digest() == scenario_factory().digest()
     assert a.digest() != b.digest()
+
+
+def test_the_readme_examples_are_valid_scenarios(tmp_path):
+    import re
+    import shutil
+
+    blocks = re.findall(r"```yaml\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+    scenario, programmes = blocks[0], blocks[1]
+    shutil.copy(ROOT / "scenarios" / "lcr_baseline.yaml", tmp_path / "lcr_baseline.yaml")
+    path = tmp_path / "example.yaml"
+    path.write_text(scenario + programmes)
+    loaded = load_scenario(path)
+    assert loaded.population.areas == ["Knowsley", "Liverpool"]
+    assert loaded.programmes[0].name == "ips_primary_care"
+    assert loaded.programmes[0].effects["employment.job_exit"].while_ == "in_work"
