@@ -199,8 +199,9 @@ def impact_metrics(
     cumulative = np.cumsum(net * discount, axis=1)
     paid_back = (cumulative >= 0) & (np.cumsum(cost, axis=1) > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        payback = np.where(paid_back.any(axis=1), paid_back.argmax(axis=1) + 1.0, np.nan)
         total_cost = cost.sum(axis=1)
+        never = np.where(total_cost > 0, np.inf, np.nan)  # no payback within the horizon; nothing to pay back
+        payback = np.where(paid_back.any(axis=1), paid_back.argmax(axis=1) + 1.0, never)
         out = {
             "additional_job_starts": starts,
             "additional_sustained_jobs_6m": sustained,
@@ -213,8 +214,8 @@ def impact_metrics(
             "npv_net_exchequer_gbp": npv,
             "roi": np.where(pv_cost > 0, npv / pv_cost, np.nan),
             "payback_month": payback,
-            "cost_per_additional_job_gbp": np.where(starts > 0, total_cost / starts, np.nan),
-            "cost_per_sustained_job_gbp": np.where(sustained > 0, total_cost / sustained, np.nan),
+            "cost_per_additional_job_gbp": _cost_per(total_cost, starts),
+            "cost_per_sustained_job_gbp": _cost_per(total_cost, sustained),
             "earnings_gain_gbp": keep * books.line(diff, "residents").sum(axis=1),
         }
     if p["appraisal.include_qalys"]:
@@ -232,16 +233,44 @@ def impact_metrics(
     return out
 
 
+def _cost_per(cost: np.ndarray, jobs: np.ndarray) -> np.ndarray:
+    """Cost per additional job per replication: infinite where the programme added no job."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(cost > 0, np.where(jobs > 0, cost / jobs, np.inf), np.nan)
+
+
+# Ratios: their mean is the ratio of the means (numerator, denominator); percentiles are observed values.
+RATIOS = {
+    "cost_per_additional_job_gbp": ("programme_cost_gbp", "additional_job_starts"),
+    "cost_per_sustained_job_gbp": ("programme_cost_gbp", "additional_sustained_jobs_6m"),
+}
+
+
 def summary_rows(books: Books, metrics: dict[str, np.ndarray]) -> pd.DataFrame:
-    """The impact metrics as summary.csv rows (arm impact, programme all)."""
+    """The impact metrics as summary.csv rows (arm impact, programme all).
+
+    Ratios (cost per job) take the ratio of the means as their mean, and percentiles of the replications'
+    own ratios (``inf`` where a replication added no job); ``payback_month`` percentiles count "not within the
+    horizon" as ``inf`` and its mean is given only when every replication pays back.
+    """
     areas = [*books.scenario.population.areas, "ALL"]
     rows = []
     for name, x in metrics.items():
         for a, area in enumerate(areas):
-            values = x[:, a]
-            values = values[np.isfinite(values)]
-            stats = [values.mean(), *np.percentile(values, [5, 50, 95])] if len(values) else [np.nan] * 4
-            rows.append(["impact", area, "all", name, *stats])
+            values = x[:, a][~np.isnan(x[:, a])]
+            if not len(values):
+                rows.append(["impact", area, "all", name, *[np.nan] * 4])
+                continue
+            if name in RATIOS or name == "payback_month":
+                percentiles = np.percentile(values, [5, 50, 95], method="inverted_cdf")
+            else:
+                percentiles = np.percentile(values, [5, 50, 95])
+            if name in RATIOS:
+                num, den = (metrics[k][:, a].mean() for k in RATIOS[name])
+                mean = num / den if den > 0 else np.inf
+            else:
+                mean = values.mean() if np.isfinite(values).all() else np.nan
+            rows.append(["impact", area, "all", name, mean, *percentiles])
     return pd.DataFrame(rows, columns=["arm", "area", "programme", "metric", "mean", "p05", "p50", "p95"])
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -225,3 +227,27 @@ def test_value_of_work_itemises_payers():
     assert v["exchequer_gain"] == pytest.approx(
         v["dwp_saving"] + v["hmrc_income_tax"] + v["hmrc_employee_ni"] + v["hmrc_employer_ni"]
     )
+
+
+def column(*values):
+    """One metric over replications, identical for the area and ALL."""
+    return np.array(values, dtype=float)[:, None].repeat(2, axis=1)
+
+
+def test_ratio_summaries_use_the_ratio_of_means_and_count_no_job_as_infinite():
+    books = SimpleNamespace(scenario=SimpleNamespace(population=SimpleNamespace(areas=["Knowsley"])))
+    metrics = {
+        "programme_cost_gbp": column(100, 100, 100, 100),
+        "additional_job_starts": column(0, 1, 2, 5),
+        "additional_sustained_jobs_6m": column(0, 0, 0, 0),
+        "cost_per_additional_job_gbp": appraisal._cost_per(column(100, 100, 100, 100), column(0, 1, 2, 5)),
+        "cost_per_sustained_job_gbp": appraisal._cost_per(column(100, 100, 100, 100), column(0, 0, 0, 0)),
+        "payback_month": column(12, 30, np.inf, 18),
+    }
+    rows = appraisal.summary_rows(books, metrics).set_index(["area", "metric"])
+    per_job = rows.loc[("Knowsley", "cost_per_additional_job_gbp")]
+    assert per_job["mean"] == pytest.approx(100 / 2)  # mean cost / mean jobs, not mean(100, 50, 20, inf)
+    assert (per_job["p05"], per_job["p50"], per_job["p95"]) == (20, 50, np.inf)
+    assert rows.loc[("ALL", "cost_per_sustained_job_gbp"), "mean"] == np.inf
+    payback = rows.loc[("Knowsley", "payback_month")]
+    assert np.isnan(payback["mean"]) and payback["p50"] == 18 and payback["p95"] == np.inf
