@@ -349,7 +349,9 @@ class Ledger:
             if len(slots):
                 new = self.items(pop, slots, index)
                 delta = (new - self._cache[:, slots]).astype(np.float64)
-                np.add.at(self._totals, pop.area[slots], delta.T)
+                where = pop.area[slots]
+                for item, change in enumerate(delta):  # bincount: several times faster than np.add.at
+                    self._totals[:, item] += np.bincount(where, change, minlength=areas)
                 self._cache[:, slots] = new
         self._year, self._entitled, self._smi = year, entitled, smi
         self.values[month] = self._totals
