@@ -77,6 +77,19 @@ def build(residents: int, months: int, programmes: bool = False):
     return context, context.initial_population(streams), streams
 
 
+def timed_run(model, residents: int, months: int) -> dict[str, float]:
+    """Run ``model`` for ``months`` months: seconds and resident-months per second."""
+    start = time.perf_counter()
+    model.run_for(months)
+    seconds = time.perf_counter() - start
+    return {
+        "residents": residents,
+        "months": months,
+        "seconds": seconds,
+        "resident_months_per_s": residents * months / seconds,
+    }
+
+
 def time_vectorised(
     residents: int, months: int, programmes: bool = False, ledger: bool = False
 ) -> dict[str, float]:
@@ -92,15 +105,7 @@ def time_vectorised(
         programmes=context.programmes,
         ledger=book,
     )
-    start = time.perf_counter()
-    model.run_for(months)
-    seconds = time.perf_counter() - start
-    return {
-        "residents": len(pop),
-        "months": months,
-        "seconds": seconds,
-        "resident_months_per_s": len(pop) * months / seconds,
-    }
+    return timed_run(model, len(pop), months)
 
 
 def peak_memory(residents: int, months: int = 12) -> dict[str, float]:
@@ -123,15 +128,7 @@ def time_per_agent(residents: int, months: int) -> dict[str, float]:
     """Seconds and resident-months per second of the per-agent Mesa reference."""
     context, pop, _ = build(residents, months)
     model = OracleModel(context, pop, rng=1)
-    start = time.perf_counter()
-    model.run_for(months)
-    seconds = time.perf_counter() - start
-    return {
-        "residents": len(pop),
-        "months": months,
-        "seconds": seconds,
-        "resident_months_per_s": len(pop) * months / seconds,
-    }
+    return timed_run(model, len(pop), months)
 
 
 def best_of(repeats: int, timer, *args, **kwargs) -> dict[str, object]:

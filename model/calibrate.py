@@ -28,16 +28,22 @@ import csv
 import datetime as dt
 import math
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
+from scipy.special import ndtri
 
 from model.areas import AreaProfile, packaged_profiles, read_profiles
 from model.outputs import atomic_write_text, git_revision
-from model.parameters import AREA_FACTORS, Parameters, area_factor_path, default_parameters
+from model.parallel import parallel_map
+from model.parameters import (
+    AREA_FACTORS,
+    Parameters,
+    area_factor_path,
+    default_parameters,
+    read_csv_rows,
+)
 from model.population import EMPLOYED, INACTIVE_OTHER, INACTIVE_SICK, MH_CMD, MH_NONE, MH_SMI, UNEMPLOYED
 from model.recording import Counts
 from model.scenario import EffectSpec, PopulationSpec, ProgrammeSpec, Scenario
@@ -315,12 +321,11 @@ def fit_ips_effects(
             target = float(row[key])
             values[key] = 1.0 if target <= 1.0 else _solve_1d(ratio, target, log)
             log(f"    IPS {group}: risk ratio {target} <- hazard ratio {values[key]:.3f}")
-        sigma = np.log(values["high"] / values["low"]) / (2 * 1.959963984540054)
+        sigma = np.log(values["high"] / values["low"]) / (2 * ndtri(0.975))  # from the 95% interval
         name = IPS_PARAMETER[group]
         fitted[f"services.ips.job_entry_hr.{name}"] = values["value"]
-        fitted[f"services.ips.job_entry_hr.{name}_p95"] = values["value"] * float(
-            np.exp(1.6448536269514722 * sigma)
-        )
+        fitted[f"services.ips.job_entry_hr.{name}_p95"] = values["value"] * float(np.exp(ndtri(0.95) * sigma))
+        achieved = ratio(values["value"])
         report.append(
             {
                 "stage": "D ips trials",
@@ -328,10 +333,10 @@ def fit_ips_effects(
                 "data_year": reference.data_year,
                 "target": f"rr.{row['outcome']}.{group}",
                 "target_value": float(row["value"]),
-                "achieved": round(ratio(values["value"]), 6),
-                "difference": round(ratio(values["value"]) - float(row["value"]), 6),
+                "achieved": round(achieved, 6),
+                "difference": round(achieved - float(row["value"]), 6),
                 "tolerance": 0.02,
-                "within_tolerance": abs(ratio(values["value"]) - float(row["value"])) <= 0.02,
+                "within_tolerance": abs(achieved - float(row["value"])) <= 0.02,
                 "cohort_per_arm": int(cohort.treated.sum()),
             }
         )
@@ -445,11 +450,7 @@ def calibrate(
     if "areas" in stages:
         log("Stage C: area factors")
         jobs = [(p, params, sample, seed, horizon) for p in packaged_profiles().values()]
-        if workers > 1:
-            with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-                fitted_areas = list(pool.map(fit_area, jobs))
-        else:
-            fitted_areas = [fit_area(job) for job in jobs]
+        fitted_areas = parallel_map(fit_area, jobs, workers)
         for profile, values, achieved in sorted(fitted_areas, key=lambda r: (r[0].data_year, r[0].name)):
             for path, value in values.items():
                 factors[(profile.name, profile.data_year, path.rsplit(".", 1)[1])] = value
@@ -531,11 +532,7 @@ def _write_fitted(
 def _read_fitted(directory: Path) -> tuple[dict[str, float], dict[tuple[str, int, str], float]]:
     def rows(name: str) -> list[dict[str, str]]:
         path = directory / name
-        if not path.exists():
-            return []
-        return list(
-            csv.DictReader(line for line in path.read_text().splitlines() if not line.startswith("#"))
-        )
+        return read_csv_rows(path) if path.exists() else []
 
     params = {r["path"]: float(r["value"]) for r in rows("parameters.csv")}
     factors = {

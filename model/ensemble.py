@@ -10,15 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
 
 import numpy as np
 import pandas as pd
 
 from model import appraisal
 from model.areas import packaged_profiles
+from model.parallel import parallel_map
 from model.population import EMPLOYED, INACTIVE_OTHER, INACTIVE_SICK, UNEMPLOYED
 from model.scenario import Scenario
 from model.services import COUNTS
@@ -84,21 +83,7 @@ def run_replications(
 ) -> list[ReplicationResult]:
     """Run every replication (in ``workers`` processes when more than one) and return them in order."""
     jobs = [(scenario, r) for r in range(scenario.replications)]
-    done: dict[int, ReplicationResult] = {}
-    if workers <= 1 or len(jobs) == 1:
-        for job in jobs:
-            done[job[1]] = _replicate(job)
-            if progress:
-                progress(len(done), len(jobs))
-    else:
-        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(_replicate, job) for job in jobs]
-            for future in as_completed(futures):
-                result = future.result()
-                done[result.replication] = result
-                if progress:
-                    progress(len(done), len(jobs))
-    return [done[r] for r in range(len(jobs))]
+    return parallel_map(_replicate, jobs, workers, progress)
 
 
 def month_labels(scenario: Scenario) -> list[str]:

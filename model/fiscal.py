@@ -27,17 +27,15 @@ pay, LCWRA entitlement, turning 25, a new tax year), so a month costs a few arra
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 import numpy as np
 from scipy.special import ndtri
 
 from model.areas import AreaProfile
-from model.parameters import Parameters, rate_path
+from model.parameters import Parameters, rate_path, read_data_csv
 from model.population import EMPLOYED, INACTIVE_OTHER, INACTIVE_SICK, MH_SMI, UNEMPLOYED, Population
 from model.streams import Streams
 
@@ -201,7 +199,7 @@ class PayRules:
         median = np.array([p.earnings_weekly_median or np.nan for p in profiles], float)
         quartile = np.array([p.earnings_weekly_lower_quartile or np.nan for p in profiles], float)
         log_median = np.log(median)
-        sigma = (log_median - np.log(quartile)) / 0.6744897501960817
+        sigma = (log_median - np.log(quartile)) / ndtri(0.75)
         return cls(
             log_median=log_median,
             sigma=sigma,
@@ -258,9 +256,7 @@ def update_pay(
 
 @cache
 def _deflators() -> dict[int, float]:
-    text = resources.files("model").joinpath("data", "deflators.csv").read_text(encoding="utf-8")
-    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
-    return {int(r["fiscal_year"][:4]): float(r["index"]) for r in rows}
+    return {int(r["fiscal_year"][:4]): float(r["index"]) for r in read_data_csv("deflators.csv")}
 
 
 def price_index(year: int, inflation: float) -> float:

@@ -16,6 +16,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 
 import yaml
 
@@ -148,9 +150,15 @@ def _read_defaults() -> dict[str, Parameter]:
     return entries
 
 
-def _read_csv(*parts: str) -> list[dict[str, str]]:
-    with _data_file(*parts).open(encoding="utf-8", newline="") as handle:
+def read_csv_rows(source: Path | Traversable) -> list[dict[str, str]]:
+    """Rows of a CSV file whose lines starting with ``#`` are comments (provenance headers)."""
+    with source.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(line for line in handle if not line.startswith("#")))
+
+
+def read_data_csv(*parts: str) -> list[dict[str, str]]:
+    """Rows of a packaged data file, ``model/data/<parts>``."""
+    return read_csv_rows(_data_file(*parts))
 
 
 def rate_path(tax_year: str, key: str) -> str:
@@ -167,12 +175,12 @@ def area_factor_path(area: str, data_year: int, factor: str) -> str:
 def default_parameters() -> Parameters:
     """Defaults with the fitted values of ``model/data/fitted/`` applied."""
     entries = _read_defaults()
-    for row in _read_csv("fitted", "parameters.csv"):
+    for row in read_data_csv("fitted", "parameters.csv"):
         path = row["path"]
         if path not in entries or entries[path].status != "fitted":
             raise ValueError(f"fitted/parameters.csv: {path} is not a parameter declared as fitted")
         entries[path] = replace(entries[path], value=float(row["value"]), layer="fitted")
-    for row in _read_csv("tax_benefit_rates.csv"):
+    for row in read_data_csv("tax_benefit_rates.csv"):
         path = rate_path(row["tax_year"], row["key"])
         share = row["unit"].startswith("share")
         entries[path] = Parameter(
@@ -186,7 +194,7 @@ def default_parameters() -> Parameters:
             note=row["note"],
             url=row["url"],
         )
-    for row in _read_csv("fitted", "area_factors.csv"):
+    for row in read_data_csv("fitted", "area_factors.csv"):
         path = area_factor_path(row["area"], int(row["data_year"]), row["factor"])
         entries[path] = Parameter(
             path=path,

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import mesa
 import numpy as np
+from scipy.special import ndtri
 
 from model.areas import AreaProfile
 from model.modifiers import Modifiers
@@ -122,7 +123,7 @@ def _fill_defaults(template: object, kind: str, params: Parameters) -> object:
 def draw(value: object, rng: np.random.Generator) -> float:
     """One draw from a fixed value or a distribution (lognormal by median and 95th percentile, or uniform)."""
     if isinstance(value, LognormalDistribution):
-        sigma = np.log(value.lognormal.p95 / value.lognormal.median) / 1.6448536269514722
+        sigma = np.log(value.lognormal.p95 / value.lognormal.median) / ndtri(0.95)
         return float(value.lognormal.median * np.exp(sigma * rng.standard_normal()))
     if isinstance(value, UniformDistribution):
         return float(rng.uniform(value.uniform.low, value.uniform.high))

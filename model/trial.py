@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from model.errors import InputError, Problem
+from model.parallel import parallel_map
 from model.population import EMPLOYED, EXIT_AGE_YEARS, Population
 from model.scenario import Scenario
 from model.services import Programme
@@ -160,13 +161,6 @@ def run_trial(
     scenario: Scenario, programme: str, *, months: int = 18, cohort: int | None = None, workers: int = 1
 ) -> pd.DataFrame:
     """Emulate the trial in every replication of the scenario (in parallel) and summarise."""
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
     jobs = [(scenario, programme, months, cohort, r) for r in range(scenario.replications)]
-    if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=get_context("spawn")) as pool:
-            results = list(pool.map(_one, jobs))
-    else:
-        results = [_one(job) for job in jobs]
+    results = parallel_map(_one, jobs, workers)
     return summarise([r for r, _ in results], [n for _, n in results])
