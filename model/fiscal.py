@@ -17,9 +17,10 @@ Payers and items (signs: every value is what the payer pays out, or for HMRC wha
 Rates are those of the tax year the month falls in (model/data/tax_benefit_rates.csv: 2024/25-2026/27);
 later years uprate cash amounts by ``fiscal.uprating.inflation``, except income tax and NI thresholds, frozen
 to 2027/28, and the new-claim LCWRA rate, frozen. Months before 2024/25 (the pilot replications) use the
-2026/27 rules: today's rules and prices, as their outputs say. Pay is held in 2023 money (ASHE 2023) and grown
-to each year by ``fiscal.uprating.earnings_growth`` (CPI as forecast by OBR to 2027), floored at the minimum
-wage for the resident's age. Real values are at 2024/25 prices (model/data/deflators.csv).
+2026/27 rules: today's rules and prices, as their outputs say. Pay is held in 2023 money (ASHE 2023), grown
+to each year by CPI (``fiscal.uprating.cpi_*``, OBR, to 2027) and then ``fiscal.uprating.earnings_growth``,
+and floored at the minimum wage for the resident's age. Real values are at 2024/25 prices
+(model/data/deflators.csv).
 
 Per resident the ledger caches each item and recomputes it only when its inputs change (employment state,
 pay, LCWRA entitlement, turning 25, a new tax year), so a month costs a few array sums.
@@ -44,7 +45,6 @@ TODAY = 2026  # tax year 2026/27: the rules used for months before the first pub
 FROZEN_THRESHOLDS_UNTIL = 2027  # income tax and NI thresholds frozen to 2027/28
 PRICE_BASE = "2024/25"
 LCWRA_CHANGE = 2026 * 12 + 3  # April 2026, as a month index (year * 12 + month - 1)
-CPI_FORECAST = {2024: 0.025, 2025: 0.034, 2026: 0.023, 2027: 0.020}  # OBR, calendar years (parameters.yaml)
 ITEMS = (
     ("dwp", "uc_standard_allowance"),
     ("dwp", "uc_lcwra"),
@@ -278,11 +278,16 @@ def price_index(year: int, inflation: float) -> float:
     return table[below] * (table[above] / table[below]) ** ((year - below) / (above - below))
 
 
-def earnings_index(year: int, growth: float) -> float:
-    """Nominal pay in tax year ``year`` relative to ASHE 2023 levels (CPI as forecast, then ``growth``)."""
+def earnings_index(year: int, params: Parameters) -> float:
+    """Nominal pay in tax year ``year`` relative to ASHE 2023 levels.
+
+    Grown by CPI in each calendar year from 2024 (``fiscal.uprating.cpi_YYYY``, OBR) and by
+    ``fiscal.uprating.earnings_growth`` in years without a forecast.
+    """
     index = 1.0
     for calendar in range(2024, year + 1):
-        index *= 1 + CPI_FORECAST.get(calendar, growth)
+        path = f"fiscal.uprating.cpi_{calendar}"
+        index *= 1 + (params[path] if path in params else params["fiscal.uprating.earnings_growth"])
     return index
 
 
@@ -301,7 +306,6 @@ class Ledger:
         )
         assert (EMPLOYED, UNEMPLOYED, INACTIVE_SICK, INACTIVE_OTHER) == (0, 1, 2, 3)
         self.delay = int(params["fiscal.lcwra_delay_months"])
-        self.growth = params["fiscal.uprating.earnings_growth"]
         self._cache: np.ndarray | None = None  # (items, residents) float32
         self._totals = np.zeros(0)  # (areas, items) running sums of the cache
         self._entitled: np.ndarray | None = None
@@ -373,7 +377,7 @@ class Ledger:
             w = slots[working]
             ages = age_years[working]
             floor = np.select([ages < 18, ages < 21], list(r.minimum_wage[:2]), r.minimum_wage[2])
-            hourly = np.maximum(pop.hourly_pay[w] * earnings_index(rules_year, self.growth), floor)
+            hourly = np.maximum(pop.hourly_pay[w] * earnings_index(rules_year, self.params), floor)
             annual = hourly * pop.hours[w] * 52.0
             tax, ee = income_tax(annual, r), employee_ni(annual, r)
             taper = uc_award(standard[working], lcwra[working], (annual - tax - ee) / 12, r)[2]
@@ -429,9 +433,7 @@ def value_of_work(
     pay = PayRules.build([profile], params)
     hours = hours or pay.full_time_hours
     hourly_2023 = float(np.exp(pay.log_median[0] + pay.entrant_z * pay.sigma[0])) / pay.full_time_hours
-    hourly = max(
-        hourly_2023 * earnings_index(year, params["fiscal.uprating.earnings_growth"]), rules.minimum_wage[2]
-    )
+    hourly = max(hourly_2023 * earnings_index(year, params), rules.minimum_wage[2])
     annual = hourly * hours * 52
     tax, ee, er = (float(f(np.array(annual), rules)) for f in (income_tax, employee_ni, employer_ni))
     element = rules.lcwra_protected if lcwra else 0.0
