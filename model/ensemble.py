@@ -214,14 +214,8 @@ def programme_values(scenario: Scenario, results: Sequence[ReplicationResult]) -
 
 def open_months(scenario: Scenario, index: int) -> np.ndarray:
     """Recorded months (1..horizon) in which programme ``index`` accepts people."""
-    from model.scenario import month_index
-
-    spec, start = scenario.programmes[index], month_index(scenario.start)
-    first = month_index(spec.start) - start + 1 if spec.start else 1
-    last = min(
-        month_index(spec.end) - start + 1 if spec.end else scenario.horizon_months, scenario.horizon_months
-    )
-    return np.arange(first, last + 1)
+    first, last = scenario.programmes[index].window(scenario)
+    return np.arange(first, min(last, scenario.horizon_months) + 1)
 
 
 def programme_frame(scenario: Scenario, values: np.ndarray) -> pd.DataFrame:

@@ -13,8 +13,36 @@ import numpy as np
 
 from model.population import EMPLOYED, Population
 
-SUSTAIN_MONTHS = 6  # a job start counts as sustained if its person is in work 6 months later
+SUSTAINED_AFTER = 6  # a job start counts as sustained if its person is in work 6 months later
 HEALTH_COUNTS = ("common_mental_disorder", "severe_mental_illness", "musculoskeletal", "other_condition")
+
+
+@dataclass
+class JobStartCohorts:
+    """Job starts kept by month, to count those whose person is still in work ``after`` months later."""
+
+    after: tuple[int, ...]
+    cohorts: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def sustained(
+        self, month: int, started: np.ndarray, pop: Population, areas: int
+    ) -> dict[int, np.ndarray]:
+        """Keep ``started`` (this month); per k in ``after``, k-month-old starts still in work, by area."""
+        if len(started):
+            self.cohorts[month] = started
+        out = {}
+        for k in self.after:
+            cohort = self.cohorts.get(month - k)
+            if cohort is not None:
+                still = cohort[pop.state[cohort] == EMPLOYED]
+                out[k] = np.bincount(pop.area[still], minlength=areas)
+        self.cohorts.pop(month - max(self.after), None)
+        return out
+
+    def forget(self, slots: np.ndarray) -> None:
+        """Drop residents (slots taken by new residents) from every cohort."""
+        for month, cohort in self.cohorts.items():
+            self.cohorts[month] = cohort[~np.isin(cohort, slots)]
 
 
 @dataclass
@@ -35,7 +63,7 @@ class Counts:
     limiting: np.ndarray
     flows: np.ndarray
     sustained: np.ndarray
-    _starts: dict[int, np.ndarray] = field(default_factory=dict)
+    _job_starts: JobStartCohorts = field(default_factory=lambda: JobStartCohorts((SUSTAINED_AFTER,)))
 
     @classmethod
     def empty(cls, months: int, areas: int) -> Counts:
@@ -82,8 +110,5 @@ class Counts:
             flow_key += pop.state
             self.flows[month] = np.bincount(flow_key, minlength=areas * 16).reshape(areas, 4, 4)
         if started is not None:
-            self._starts[month] = started
-            cohort = self._starts.pop(month - SUSTAIN_MONTHS, None)
-            if cohort is not None:
-                still = cohort[pop.state[cohort] == EMPLOYED]
-                self.sustained[month] = np.bincount(pop.area[still], minlength=areas)
+            for still in self._job_starts.sustained(month, started, pop, areas).values():
+                self.sustained[month] = still

@@ -61,6 +61,7 @@ class PopulationSpec(_Strict):
 
 
 PROGRAMME_TYPES = ("health_trainer", "ips", "employment_support")
+REFERRAL_ROUTES = ("gp", "jobcentre", "self")
 STATE_NAMES = ("employed", "unemployed", "inactive_sick", "inactive_other")
 CONDITION_NAMES = (
     "any",
@@ -199,6 +200,23 @@ class ProgrammeSpec(_Strict):
     cost: CostSpec = Field(default_factory=CostSpec)
 
     _month = field_validator("start", "end", mode="before")(lambda cls, v: _parse_month(v))
+
+    def window(self, scenario: Scenario) -> tuple[int, int]:
+        """First and last simulated month (1 = the scenario's start month) in which it accepts people."""
+        start = month_index(scenario.start)
+        first = month_index(self.start) - start + 1 if self.start else 1
+        last = month_index(self.end) - start + 1 if self.end else scenario.horizon_months
+        return first, last
+
+    def caseload(self, params: Parameters) -> float:
+        """Caseload per FTE: the scenario's, or the type's default."""
+        return self.caseload_per_fte or params[f"services.{self.type}.caseload_per_fte"]
+
+    def referral_probabilities(self, params: Parameters) -> dict[str, float]:
+        """Monthly referral probability by route: the scenario's, or the type's defaults."""
+        if self.referral is not None:
+            return dict(self.referral)
+        return {route: params[f"services.{self.type}.referral_{route}"] for route in REFERRAL_ROUTES}
 
 
 def _parse_month(value: Any) -> Any:
@@ -536,8 +554,6 @@ def programme_problems(scenario: Scenario, params: Parameters) -> list[tuple[str
     """Rules that span several keys: names, areas, dates, capacity, referral totals, ages, distributions."""
     found = []
     names = [p.name for p in scenario.programmes]
-    start = month_index(scenario.start)
-    last = start + scenario.horizon_months - 1
     for i, prog in enumerate(scenario.programmes):
         key = f"programmes[{i}]"
         if names.count(prog.name) > 1:
@@ -561,37 +577,28 @@ def programme_problems(scenario: Scenario, params: Parameters) -> list[tuple[str
                             f"'{area}' is not one of the programme's areas ({', '.join(areas)})",
                         )
                     )
-        p_start = month_index(prog.start) if prog.start else start
-        p_end = month_index(prog.end) if prog.end else last
-        if p_start > p_end:
+        first, last = prog.window(scenario)
+        if first > last:
             found.append(
                 (
                     f"{key}.end",
                     f"the programme ends ({prog.end}) before it starts ({prog.start or scenario.start})",
                 )
             )
-        if p_start < start:
+        if first < 1:
             found.append(
                 (
                     f"{key}.start",
                     f"the programme starts ({prog.start}) before the scenario ({scenario.start})",
                 )
             )
-        if p_start > last:
+        if first > scenario.horizon_months:
             found.append(
                 (f"{key}.start", f"the programme starts ({prog.start}) after the scenario's last month")
             )
         staff = sum(prog.staff_fte.values()) if isinstance(prog.staff_fte, dict) else prog.staff_fte
-        caseload = prog.caseload_per_fte or params[f"services.{prog.type}.caseload_per_fte"]
-        referral = (
-            prog.referral
-            if prog.referral is not None
-            else {
-                route: params[f"services.{prog.type}.referral_{route}"]
-                for route in ("gp", "jobcentre", "self")
-            }
-        )
-        if staff * caseload == 0 and any(v > 0 for v in referral.values()):
+        referral = prog.referral_probabilities(params)
+        if staff * prog.caseload(params) == 0 and any(v > 0 for v in referral.values()):
             found.append(
                 (
                     f"{key}.staff_fte",

@@ -45,19 +45,18 @@ from model.population import (
     STATES,
     Population,
 )
+from model.recording import JobStartCohorts
 from model.scenario import (
     EffectSpec,
     LognormalDistribution,
     ProgrammeSpec,
     Scenario,
     UniformDistribution,
-    month_index,
 )
 from model.streams import PROGRAMME_STREAM_BASE, Streams
 
 NONE, WAITING, PRE_EMPLOYMENT, IN_WORK, COMPLETED, DROPPED, LEFT_LIST = range(7)
 RULES = ("fifo", "longest_out_of_work", "lowest_readiness")
-ROUTES = ("gp", "jobcentre", "self")
 # Recorded per programme, area and month; waiting_time_months is computed from waited_months / starts.
 COUNTS = (
     "referrals",
@@ -152,7 +151,7 @@ class Programme:
     index: int
     name: str
     kind: str
-    areas: tuple[int, ...]
+    in_area: np.ndarray  # bool by run area: where it runs
     start: int  # first and last simulated month (1 = the scenario's start month) when it accepts people
     end: int
     staff: np.ndarray  # FTE by run area
@@ -202,20 +201,16 @@ class Programme:
         else:
             weights = np.array([profiles[a].population_16_64 for a in areas])
             staff[list(areas)] = spec.staff_fte * weights / weights.sum()
-        caseload = spec.caseload_per_fte or default("caseload_per_fte")
+        caseload = spec.caseload(params)
         sample = np.array(sizes) / np.array([p.population_16_64 for p in profiles])
         places = staff * caseload * sample
         capacity = np.where(places > 0, np.maximum(np.round(places), 1), 0).astype(np.int64)
-        scenario_start = month_index(scenario.start)
-        start = month_index(spec.start) - scenario_start + 1 if spec.start else 1
-        end = month_index(spec.end) - scenario_start + 1 if spec.end else scenario.horizon_months
+        start, end = spec.window(scenario)
         e = spec.eligibility
         default_states = ("unemployed", "inactive_sick") if kind == "health_trainer" else STATES[1:]
         states = np.array([s in (e.states or default_states) for s in STATES])
         default_conditions = ("any",) if kind != "employment_support" else ()
-        referral = (
-            spec.referral if spec.referral is not None else {r: default(f"referral_{r}") for r in ROUTES}
-        )
+        referral = spec.referral_probabilities(params)
         effects = {
             rate: EffectSpec.model_validate(_fill_defaults(template, kind, params))
             for rate, template in DEFAULT_EFFECTS[kind].items()
@@ -227,7 +222,7 @@ class Programme:
             index=index,
             name=spec.name,
             kind=kind,
-            areas=areas,
+            in_area=np.isin(np.arange(len(profiles)), areas),
             start=start,
             end=end,
             staff=staff,
@@ -280,9 +275,7 @@ class Programme:
     def eligible(self, pop: Population, slots: np.ndarray) -> np.ndarray:
         """Which of ``slots`` meet the eligibility rules (state, area, age, conditions, time out of work)."""
         ok = self.states[pop.state[slots]]
-        in_area = np.zeros(int(pop.area.max()) + 1 if len(pop) else 1, bool)
-        in_area[list(self.areas)] = True
-        ok &= in_area[pop.area[slots]]
+        ok &= self.in_area[pop.area[slots]]
         age = pop.age_months[slots]
         ok &= (age >= self.min_age_months) & (age <= self.max_age_months)
         out = pop.months_out_of_work[slots]
@@ -358,7 +351,7 @@ class Services:
         self.response = [np.zeros(n, np.float32) for _ in programmes]  # effect scale 0, 0.5 or 1
         self.start_readiness = [np.zeros(n, np.float32) for _ in programmes]
         self.start_conditions = [np.zeros(n, np.uint8) for _ in programmes]
-        self.job_starts: list[dict[int, np.ndarray]] = [{} for _ in programmes]
+        self.job_starts = [JobStartCohorts(SUSTAIN_MONTHS) for _ in programmes]
         self.active = [np.zeros(0, np.intp) for _ in programmes]
         self.pending: list[dict[int, np.ndarray]] = [{} for _ in programmes]
         self.exited = [np.zeros(0, np.intp) for _ in programmes]
@@ -401,14 +394,8 @@ class Services:
             searching = self.active[k][self.status[k][self.active[k]] == PRE_EMPLOYMENT]
             started = searching[(before[searching] != EMPLOYED) & (pop.state[searching] == EMPLOYED)]
             self._add(month, k, "participant_job_starts", np.bincount(pop.area[started], minlength=areas))
-            if len(started):
-                self.job_starts[k][month] = started
-            for months in SUSTAIN_MONTHS:
-                cohort = self.job_starts[k].get(month - months)
-                if cohort is not None:
-                    still = cohort[pop.state[cohort] == EMPLOYED]
-                    self._add(month, k, f"sustained_{months}m", np.bincount(pop.area[still], minlength=areas))
-            self.job_starts[k].pop(month - max(SUSTAIN_MONTHS), None)
+            for months, still in self.job_starts[k].sustained(month, started, pop, areas).items():
+                self._add(month, k, f"sustained_{months}m", still)
 
     def forget(self, slots: np.ndarray) -> None:
         """Residents who left at 65: their slots take new residents with no programme history."""
@@ -420,8 +407,7 @@ class Services:
                 continue
             self.active[k] = self.active[k][~np.isin(self.active[k], involved)]
             self.exited[k] = self.exited[k][~np.isin(self.exited[k], involved)]
-            for m, cohort in self.job_starts[k].items():
-                self.job_starts[k][m] = cohort[~np.isin(cohort, involved)]
+            self.job_starts[k].forget(involved)
 
     def enrol(self, k: int, slots: np.ndarray, month: int) -> None:
         """Start residents in programme k in ``month`` (trial emulation: randomised, no referral, no wait)."""
@@ -527,10 +513,7 @@ class Services:
         for agent in self.agents[k]:
             agent.caseload = int(caseload[agent.area])
             queue = waiting[waiting_area == agent.area]
-            if len(queue) == 0 or (prog.capacity[agent.area] == 0 and not prog.uncapped):
-                continue
-            admitted = agent.admit(queue, pop, self.status[k], self.months[k])
-            started.append(admitted)
+            started.append(agent.admit(queue, pop, self.status[k], self.months[k]))
         started = np.concatenate(started) if started else np.zeros(0, np.intp)
         if len(started):
             waited = np.bincount(pop.area[started], self.months[k][started], minlength=areas)
