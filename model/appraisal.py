@@ -25,6 +25,7 @@ from model.population import EMPLOYED, INACTIVE_OTHER, INACTIVE_SICK, UNEMPLOYED
 from model.scenario import Scenario, month_index
 from model.services import COUNTS
 from model.simulation import ReplicationResult
+from model.tables import describe, tidy
 
 PRICE_BASIS = f"real_{fiscal.PRICE_BASE.replace('/', '_')}"
 FISCAL_COLUMNS = ("arm", "replication", "fiscal_year", "area", "payer", "item", "value_gbp", "basis")
@@ -145,21 +146,16 @@ def fiscal_frame(books: Books) -> pd.DataFrame:
         values["impact_net_of_displacement"] = values["impact"] * scale
         for arm, v in values.items():
             by_year = np.stack([v[:, books.years == y].sum(axis=1) for y in years], axis=1)
-            idx = np.indices(by_year.shape).reshape(4, -1)
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "arm": arm,
-                        "replication": idx[0],
-                        "fiscal_year": labels[idx[1]],
-                        "area": np.array(areas)[idx[2]],
-                        "payer": np.array([p for p, _ in books.lines])[idx[3]],
-                        "item": np.array([i for _, i in books.lines])[idx[3]],
-                        "value_gbp": by_year.ravel(),
-                        "basis": basis,
-                    }
-                )
-            )
+            columns = {
+                "arm": arm,
+                "replication": (0, np.arange(by_year.shape[0])),
+                "fiscal_year": (1, labels),
+                "area": (2, areas),
+                "payer": (3, [p for p, _ in books.lines]),
+                "item": (3, [i for _, i in books.lines]),
+                "basis": basis,
+            }
+            frames.append(tidy(by_year, columns, value="value_gbp"))
     return pd.concat(frames, ignore_index=True)[list(FISCAL_COLUMNS)]
 
 
@@ -257,20 +253,12 @@ def summary_rows(books: Books, metrics: dict[str, np.ndarray]) -> pd.DataFrame:
     rows = []
     for name, x in metrics.items():
         for a, area in enumerate(areas):
-            values = x[:, a][~np.isnan(x[:, a])]
-            if not len(values):
-                rows.append(["impact", area, "all", name, *[np.nan] * 4])
-                continue
-            if name in RATIOS or name == "payback_month":
-                percentiles = np.percentile(values, [5, 50, 95], method="inverted_cdf")
-            else:
-                percentiles = np.percentile(values, [5, 50, 95])
-            if name in RATIOS:
+            observed = name in RATIOS or name == "payback_month"
+            stats = describe(x[:, a], method="inverted_cdf" if observed else "linear")
+            if name in RATIOS and not np.isnan(stats[1]):
                 num, den = (metrics[k][:, a].mean() for k in RATIOS[name])
-                mean = num / den if den > 0 else np.inf
-            else:
-                mean = values.mean() if np.isfinite(values).all() else np.nan
-            rows.append(["impact", area, "all", name, mean, *percentiles])
+                stats[0] = num / den if den > 0 else np.inf
+            rows.append(["impact", area, "all", name, *stats])
     return pd.DataFrame(rows, columns=["arm", "area", "programme", "metric", "mean", "p05", "p50", "p95"])
 
 
@@ -304,8 +292,7 @@ def value_for_money(books: Books, metrics: dict[str, np.ndarray]) -> pd.DataFram
     rows = []
     for a, area in enumerate([*books.scenario.population.areas, "ALL"]):
         for name, x in measures.items():
-            values = x[:, a][np.isfinite(x[:, a])]
-            stats = [values.mean(), *np.percentile(values, [5, 50, 95])] if len(values) else [np.nan] * 4
+            stats = describe(x[:, a])
             band = vfm_band(stats[0]) if name in ("bcr", "fiscal_bcr") else ""
             rows.append([area, name, *stats, band])
     return pd.DataFrame(rows, columns=list(VFM_COLUMNS))

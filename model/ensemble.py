@@ -23,6 +23,7 @@ from model.scenario import Scenario
 from model.services import COUNTS
 from model.simulation import ARMS, ReplicationResult, simulate
 from model.synthesis import area_sizes
+from model.tables import describe, tidy
 
 ALL_AREAS = "ALL"
 ALL_PROGRAMMES = "all"
@@ -145,18 +146,17 @@ def monthly_frame(scenario: Scenario, values: dict[str, np.ndarray]) -> pd.DataF
     frames = []
     for arm in ARMS:
         v = values[arm]
-        idx = np.indices(v.shape).reshape(4, -1)
-        frame = pd.DataFrame(
+        frame = tidy(
+            v,
             {
                 "arm": arm,
-                "replication": idx[0],
-                "month": idx[1],
-                "date": dates[idx[1]],
-                "area": np.array(areas)[idx[2]],
+                "replication": (0, np.arange(v.shape[0])),
+                "month": (1, np.arange(v.shape[1])),
+                "date": (1, dates),
+                "area": (2, areas),
                 "programme": ALL_PROGRAMMES,
-                "metric": np.array(METRICS)[idx[3]],
-                "value": v.ravel(),
-            }
+                "metric": (3, METRICS),
+            },
         )
         frames.append(frame[~np.isnan(frame["value"].to_numpy())])
     return pd.concat(frames, ignore_index=True)
@@ -226,18 +226,17 @@ def programme_frame(scenario: Scenario, values: np.ndarray) -> pd.DataFrame:
     for k, spec in enumerate(scenario.programmes):
         own = [areas.index(a) for a in (spec.areas or scenario.population.areas)] + [len(areas) - 1]
         v = values[:, 1:, k][:, :, own]  # (reps, months, own areas, metrics)
-        idx = np.indices(v.shape).reshape(4, -1)
-        frame = pd.DataFrame(
+        frame = tidy(
+            v,
             {
                 "arm": "scenario",
-                "replication": idx[0],
-                "month": idx[1] + 1,
-                "date": dates[idx[1] + 1],
-                "area": np.array(areas)[own][idx[2]],
+                "replication": (0, np.arange(v.shape[0])),
+                "month": (1, np.arange(1, v.shape[1] + 1)),
+                "date": (1, dates[1:]),
+                "area": (2, np.array(areas)[own]),
                 "programme": spec.name,
-                "metric": np.array(PROGRAMME_METRICS)[idx[3]],
-                "value": v.ravel(),
-            }
+                "metric": (3, PROGRAMME_METRICS),
+            },
         )
         frames.append(frame[~np.isnan(frame["value"].to_numpy())])
     return pd.concat(frames, ignore_index=True)
@@ -263,10 +262,7 @@ def programme_summary(scenario: Scenario, values: np.ndarray) -> pd.DataFrame:
             )
         for a in [areas.index(x) for x in (spec.areas or scenario.population.areas)] + [len(areas) - 1]:
             for j, metric in enumerate(PROGRAMME_METRICS):
-                x = per_rep[:, a, j]
-                x = x[np.isfinite(x)]
-                stats = [x.mean(), *np.percentile(x, [5, 50, 95])] if len(x) else [np.nan] * 4
-                rows.append(["scenario", areas[a], spec.name, metric, *stats])
+                rows.append(["scenario", areas[a], spec.name, metric, *describe(per_rep[:, a, j])])
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 
