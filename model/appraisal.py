@@ -79,11 +79,29 @@ class Books:
         self.discount = (1 + rate) ** -((self.months - 1) // 12)
         self.lines = [*fiscal.ITEMS, *(("nhs", item) for item in fiscal.NHS_ITEMS)]
         self.lines += [("programme_funder", p.name) for p in scenario.programmes]
-        self.nominal = {arm: self._arm(results, arm, factors) for arm in ("counterfactual", "scenario")}
+        arms = ("counterfactual", "scenario")
+        # Residents with CMD, SMI, MSK and another condition: (replications, months, areas, 4).
+        self.health = {
+            arm: np.stack([r.counts[arm].health[1:] for r in results]) * factors[None, None, :, None]
+            for arm in arms
+        }
+        self.nominal = {arm: self._arm(results, arm, factors) for arm in arms}
+        self.real = {arm: v * self.deflate[None, :, None, None] for arm, v in self.nominal.items()}  # 2024/25
+        keep = 1 - self.params["appraisal.displacement"]
+        diff = self.real["scenario"] - self.real["counterfactual"]
+        # Monthly impacts at 2024/25 prices (replications, months, areas + ALL), positive = gain to the payer;
+        # the employment-driven ones net of displacement.
+        self.impacts = {
+            "benefit_saving": -keep * self.line(diff, "dwp"),
+            "tax_ni_gain": keep * self.line(diff, "hmrc"),
+            "nhs_saving": -self.line(diff, "nhs"),
+            "earnings_gain": keep * self.line(diff, "residents"),
+            "programme_cost": self.line(self.real["scenario"], "programme_funder"),
+        }
 
     def _arm(self, results: Sequence[ReplicationResult], arm: str, factors: np.ndarray) -> np.ndarray:
         ledger = np.stack([r.ledgers[arm][1:] for r in results]) * factors[None, None, :, None]
-        health = np.stack([r.counts[arm].health[1:] for r in results]) * factors[None, None, :, None]
+        health = self.health[arm]
         nhs = np.stack(
             [fiscal.nhs_costs(health[:, i], self.params, y) for i, y in enumerate(self.years)], axis=1
         )
@@ -123,10 +141,6 @@ class Books:
             out[..., k] = real / self.deflate[None, :, None]  # nominal in the month's prices
         return out
 
-    def real(self, arm: str) -> np.ndarray:
-        """Values at 2024/25 prices."""
-        return self.nominal[arm] * self.deflate[None, :, None, None]
-
     def line(self, values: np.ndarray, payer: str) -> np.ndarray:
         """Sum of a payer's lines: (replications, months, areas)."""
         return values[..., [i for i, (p, _) in enumerate(self.lines) if p == payer]].sum(axis=-1)
@@ -141,7 +155,7 @@ def fiscal_frame(books: Books) -> pd.DataFrame:
     scale = np.array([(1 - d) if p in EMPLOYMENT_PAYERS else 1.0 for p, _ in books.lines])
     frames = []
     for basis in ("nominal", PRICE_BASIS):
-        values = {a: books.nominal[a] if basis == "nominal" else books.real(a) for a in books.nominal}
+        values = dict(books.nominal if basis == "nominal" else books.real)
         values["impact"] = values["scenario"] - values["counterfactual"]
         values["impact_net_of_displacement"] = values["impact"] * scale
         for arm, v in values.items():
@@ -165,8 +179,6 @@ def impact_metrics(
     """Per replication and area (areas + ALL): every summary metric of the impact arm."""
     p = books.params
     keep = 1 - p["appraisal.displacement"]
-    scenario, counterfactual = books.real("scenario"), books.real("counterfactual")
-    diff = scenario - counterfactual
 
     def counted(arm: str, pick) -> np.ndarray:
         x = np.stack([pick(r.counts[arm]) for r in results]) * factors
@@ -175,20 +187,15 @@ def impact_metrics(
     def job_starts(c):
         return c.flows[1:, :, [UNEMPLOYED, INACTIVE_SICK, INACTIVE_OTHER], EMPLOYED].sum(axis=(0, 2))
 
-    starts = keep * (counted("scenario", job_starts) - counted("counterfactual", job_starts))
-    sustained = keep * (
-        counted("scenario", lambda c: c.sustained[1:].sum(axis=0))
-        - counted("counterfactual", lambda c: c.sustained[1:].sum(axis=0))
-    )
-    employed = keep * (
-        counted("scenario", lambda c: c.stocks[1:, :, EMPLOYED].sum(axis=0))
-        - counted("counterfactual", lambda c: c.stocks[1:, :, EMPLOYED].sum(axis=0))
-    )
-    benefit_saving = -keep * books.line(diff, "dwp")
-    tax_gain = keep * books.line(diff, "hmrc")
-    nhs_saving = -books.line(diff, "nhs")
-    cost = books.line(scenario, "programme_funder")
-    net = benefit_saving + tax_gain + nhs_saving - cost  # (reps, months, areas)
+    def additional(pick) -> np.ndarray:
+        return keep * (counted("scenario", pick) - counted("counterfactual", pick))
+
+    starts = additional(job_starts)
+    sustained = additional(lambda c: c.sustained[1:].sum(axis=0))
+    employed = additional(lambda c: c.stocks[1:, :, EMPLOYED].sum(axis=0))
+    i = books.impacts
+    cost = i["programme_cost"]
+    net = i["benefit_saving"] + i["tax_ni_gain"] + i["nhs_saving"] - cost  # (reps, months, areas)
     discount = books.discount[None, :, None]
     npv = (net * discount).sum(axis=1)
     pv_cost = (cost * discount).sum(axis=1)
@@ -202,9 +209,9 @@ def impact_metrics(
             "additional_job_starts": starts,
             "additional_sustained_jobs_6m": sustained,
             "additional_employed_person_months": employed,
-            "benefit_saving_gbp": benefit_saving.sum(axis=1),
-            "tax_ni_gain_gbp": tax_gain.sum(axis=1),
-            "nhs_saving_gbp": nhs_saving.sum(axis=1),
+            "benefit_saving_gbp": i["benefit_saving"].sum(axis=1),
+            "tax_ni_gain_gbp": i["tax_ni_gain"].sum(axis=1),
+            "nhs_saving_gbp": i["nhs_saving"].sum(axis=1),
             "programme_cost_gbp": total_cost,
             "net_exchequer_gbp": net.sum(axis=1),
             "npv_net_exchequer_gbp": npv,
@@ -212,15 +219,12 @@ def impact_metrics(
             "payback_month": payback,
             "cost_per_additional_job_gbp": _cost_per(total_cost, starts),
             "cost_per_sustained_job_gbp": _cost_per(total_cost, sustained),
-            "earnings_gain_gbp": keep * books.line(diff, "residents").sum(axis=1),
+            "earnings_gain_gbp": i["earnings_gain"].sum(axis=1),
         }
     if p["appraisal.include_qalys"]:
         decrements = np.array([p[f"appraisal.utility.{c}_decrement"] for c in ("cmd", "smi", "msk", "other")])
-        health = {
-            arm: np.stack([r.counts[arm].health[1:] for r in results]) * factors[None, None, :, None]
-            for arm in ("scenario", "counterfactual")
-        }
-        lost = (health["scenario"] - health["counterfactual"]) @ decrements / 12  # QALYs lost per month
+        health = books.health["scenario"] - books.health["counterfactual"]
+        lost = health @ decrements / 12  # QALYs lost per month
         lost = np.concatenate([lost, lost.sum(axis=-1, keepdims=True)], axis=-1)
         health_discount = (1 + p["appraisal.health_discount_rate"]) ** -((books.months - 1) // 12)
         gain = -(lost * health_discount[None, :, None]).sum(axis=1)
@@ -264,20 +268,16 @@ def summary_rows(books: Books, metrics: dict[str, np.ndarray]) -> pd.DataFrame:
 
 def value_for_money(books: Books, metrics: dict[str, np.ndarray]) -> pd.DataFrame:
     """The ledger view: fiscal, economic and social value (present values), costs, benefit-cost ratios."""
-    p = books.params
-    keep = 1 - p["appraisal.displacement"]
-    diff = books.real("scenario") - books.real("counterfactual")
+    i = books.impacts
     discount = books.discount[None, :, None]
 
     def pv(x: np.ndarray) -> np.ndarray:
         return (x * discount).sum(axis=1)
 
-    fiscal_value = pv(
-        -keep * books.line(diff, "dwp") + keep * books.line(diff, "hmrc") - books.line(diff, "nhs")
-    )
-    economic = pv(keep * books.line(diff, "residents"))
+    fiscal_value = pv(i["benefit_saving"] + i["tax_ni_gain"] + i["nhs_saving"])
+    economic = pv(i["earnings_gain"])
     social = metrics.get("qaly_value_gbp", np.zeros_like(economic))
-    cost = pv(books.line(books.real("scenario"), "programme_funder"))
+    cost = pv(i["programme_cost"])
     total = fiscal_value + economic + social
     with np.errstate(invalid="ignore", divide="ignore"):
         measures = {
