@@ -81,9 +81,8 @@ class EmploymentRates:
     job_exit_by_group: np.ndarray  # (employed, work-limiting, age): ones when not employed
     entry_by_age: np.ndarray  # (AGES,)
     readiness_effect: float
-    by_group: (
-        np.ndarray
-    )  # (areas x states x work-limiting x ages, 4): the four base hazards, modifiers applied
+    # (areas x states x work-limiting x ages, 4): the four base hazards, group modifiers applied
+    by_group: np.ndarray
 
     @classmethod
     def build(cls, profiles: Sequence[AreaProfile], params: Parameters) -> EmploymentRates:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from model.ensemble import RunResult
+from model.scenario import slug
 
 RATES = {
     "employment_rate": "Employment rate (% of 16-64)",
@@ -39,20 +40,14 @@ def plot_rates(result: RunResult, folder: Path) -> list[str]:
     for area in areas:
         fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), constrained_layout=True)
         for ax, (metric, label) in zip(axes, RATES.items(), strict=True):
+            d = data[metric][data[metric]["area"] == area]
             for arm in arms:
-                d = data[metric]
-                d = d[(d["arm"] == arm) & (d["area"] == area)]
-                ax.fill_between(d["month"], d["p05"], d["p95"], color=COLOURS[arm], alpha=0.2, linewidth=0)
-                ax.plot(d["month"], d["mean"], color=COLOURS[arm], label=f"{arm} (mean, 90% interval)")
+                _band(ax, d[d["arm"] == arm], COLOURS[arm], f"{arm} (mean, 90% interval)")
             _label(ax, label, result)
         axes[0].legend(fontsize=8, loc="best")
         fig.suptitle(f"{result.scenario.name}: {area}", fontsize=11)
-        names.append(_save(fig, folder, f"rates_{_slug(area)}.png"))
+        names.append(_save(fig, folder, f"rates_{slug(area)}.png"))
     return names
-
-
-def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "_" for c in text.lower()).strip("_")
 
 
 def _label(ax, title: str, result: RunResult) -> None:
@@ -88,7 +83,7 @@ def plot_programmes(result: RunResult, folder: Path) -> list[str]:
             _label(ax, f"{'Caseload' if metric == 'caseload' else 'Waiting list'} (people)", result)
         axes[0].legend(fontsize=8)
         fig.suptitle(f"{result.scenario.name}: {spec.name} ({spec.type}), mean and 90% interval", fontsize=11)
-        names.append(_save(fig, folder, f"programme_{_slug(spec.name)}.png"))
+        names.append(_save(fig, folder, f"programme_{slug(spec.name)}.png"))
     return names
 
 

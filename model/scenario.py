@@ -232,6 +232,11 @@ def _parse_month(value: Any) -> Any:
     return value
 
 
+def slug(text: str) -> str:
+    """File-system-safe form of a name: lower case, runs of other characters as one underscore."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
 def month_index(month: str) -> int:
     """Months since year 0 of a YYYY-MM month, for comparing and differencing months."""
     year, m = month.split("-")
@@ -269,7 +274,7 @@ class Scenario(_Strict):
 
     def slug(self) -> str:
         """File-system-safe form of the name, used for the output folder."""
-        return re.sub(r"[^a-z0-9]+", "_", self.name.lower()).strip("_") or "scenario"
+        return slug(self.name) or "scenario"
 
     def canonical(self) -> dict[str, Any]:
         """The resolved scenario as plain JSON-able data."""
@@ -662,7 +667,9 @@ def _distribution_problem(value: Distribution | None, gain: bool) -> str | None:
         if value.uniform.high < value.uniform.low:
             return "uniform high is below low"
         low = value.uniform.low
-        return None if (low >= 0 if gain else low > 0) else "uniform low must be above 0 for a hazard ratio"
+        if gain:
+            return None if low >= 0 else "uniform low must be at least 0 for a readiness gain"
+        return None if low > 0 else "uniform low must be above 0 for a hazard ratio"
     if gain:
         return (
             None
