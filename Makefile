@@ -35,9 +35,11 @@ run: $(STAMP)
 	$(VENV)/bin/healthwork run $(SCENARIO)
 
 test: $(STAMP)
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/python -m pytest -q
 
 lint: $(STAMP)
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check model tests benchmarks
 	$(VENV)/bin/ruff format --check model tests benchmarks
 

@@ -35,11 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from model.areas import packaged_profiles
 from model.fiscal import Ledger
-from model.oracle import OracleModel
 from model.recording import Counts
 from model.scenario import Scenario, month_index
 from model.simulation import HealthWorkModel, RunContext
 from model.streams import Streams
+
+from model.oracle import OracleModel
 
 AREAS = ["Halton", "Knowsley", "Liverpool", "Sefton", "St Helens", "Wirral", "Barrow-in-Furness", "Allerdale"]
 RESULTS = Path(__file__).resolve().parent / "results" / "engine.json"

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from model.errors import InputError, Problem
+from model.config.errors import InputError, Problem
 
 EXIT_INPUT = 2
 
@@ -133,23 +133,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _progress(quiet: bool):
-    if quiet or not sys.stderr.isatty():
-        return None
+class _Progress:
+    """A tqdm bar fed with (done, total); silent when asked or when stderr is not a terminal."""
 
-    def show(done: int, total: int) -> None:
-        width = 30
-        filled = int(width * done / total)
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} replications")
+    def __init__(self, what: str, quiet: bool = False):
+        self.what, self.quiet, self.bar = what, quiet or not sys.stderr.isatty(), None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit=self.what, file=sys.stderr, dynamic_ncols=True)
+        self.bar.update(done - self.bar.n)
         if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+            self.bar.close()
 
-    return show
+
+def _executor(args: argparse.Namespace, jobs: int):
+    """The command's one executor: serial for one worker, else a reused local process pool."""
+    from model.experiments.executors import make_executor
+
+    workers = getattr(args, "workers", None) or os.cpu_count() or 1
+    return make_executor(min(workers, max(jobs, 1)))
 
 
 def _load(args: argparse.Namespace):
-    from model.scenario import load_scenario
+    from model.config.loading import load_scenario
 
     sets = list(args.sets)
     if getattr(args, "replications", None) is not None:
@@ -161,10 +172,10 @@ def _load(args: argparse.Namespace):
 
 def _output_dir(args: argparse.Namespace, scenario, suffix: str) -> Path:
     """``--out`` or ``outputs/<name><suffix>/<timestamp>``; refuse a folder that already holds files."""
-    from model import outputs
+    from model.io import writers
 
-    out = args.out or outputs.default_output_dir(Path("outputs"), scenario.slug() + suffix, dt.datetime.now())
-    reason = outputs.check_output_dir(out)
+    out = args.out or writers.default_output_dir(Path("outputs"), scenario.slug() + suffix, dt.datetime.now())
+    reason = writers.check_output_dir(out)
     if reason:
         raise InputError([Problem("command line", "--out", f"{out} {reason}")])
     return out
@@ -172,7 +183,8 @@ def _output_dir(args: argparse.Namespace, scenario, suffix: str) -> Path:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``healthwork run``."""
-    from model import ensemble, outputs, plots
+    from model.experiments import ensemble
+    from model.io import plots, writers
 
     scenario = _load(args)
     out = _output_dir(args, scenario, "")
@@ -181,8 +193,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"areas {', '.join(scenario.population.areas)} at scale {scenario.population.scale:g}",
         file=sys.stderr,
     )
-    result = ensemble.run(scenario, workers=args.workers, progress=_progress(args.quiet))
-    written = outputs.write_run(
+    with _executor(args, scenario.replications) as executor:
+        result = ensemble.run(scenario, executor=executor, progress=_Progress("replication", args.quiet))
+    written = writers.write_run(
         result, out, scenario_file=args.scenario, plot=None if args.no_plots else plots.plot_run
     )
     seconds = (result.finished - result.started).total_seconds()
@@ -203,23 +216,37 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``healthwork calibrate``."""
-    from model.calibrate import calibrate
+    from model.experiments.calibration import STAGES, calibrate
 
-    stages = args.stages or ("national", "areas", "ips")
-    calibrate(stages=stages, sample=args.sample, seed=args.seed, horizon=args.horizon, workers=args.workers)
+    with _executor(args, len(STAGES) * 8) as executor:
+        calibrate(
+            stages=args.stages or STAGES,
+            sample=args.sample,
+            seed=args.seed,
+            horizon=args.horizon,
+            executor=executor,
+            progress=_Progress("area", False),
+        )
     return 0
 
 
 def cmd_trial(args: argparse.Namespace) -> int:
     """``healthwork trial``."""
-    from model import outputs
-    from model.trial import run_trial
+    from model.experiments.trial import run_trial
+    from model.io import writers
 
     scenario = _load(args)
     out = _output_dir(args, scenario, "-trial")
-    workers = args.workers or min(os.cpu_count() or 1, scenario.replications)
-    table = run_trial(scenario, args.programme, months=args.months, cohort=args.cohort, workers=workers)
-    written = outputs.write_table(table, out, "trial.csv", scenario=scenario, scenario_file=args.scenario)
+    with _executor(args, scenario.replications) as executor:
+        table = run_trial(
+            scenario,
+            args.programme,
+            months=args.months,
+            cohort=args.cohort,
+            executor=executor,
+            progress=_Progress("replication"),
+        )
+    written = writers.write_table(table, out, "trial.csv", scenario=scenario, scenario_file=args.scenario)
     ratios = table[table["arm"] == "ratio"].set_index("outcome")
     for outcome in ("ever_employed", "employed_12m", "mean_months_employed"):
         r = ratios.loc[outcome]
@@ -235,19 +262,21 @@ def cmd_trial(args: argparse.Namespace) -> int:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``healthwork sensitivity``."""
-    from model import outputs
-    from model.sensitivity import one_at_a_time
+    from model.experiments.sensitivity import one_at_a_time
+    from model.io import writers
 
     scenario = _load(args)
     out = _output_dir(args, scenario, "-sensitivity")
-
-    def say(text: str) -> None:
-        print(f"  {text}", file=sys.stderr)
-
-    table = one_at_a_time(
-        scenario, args.parameters, low=args.low, high=args.high, workers=args.workers, progress=say
-    )
-    written = outputs.write_table(
+    with _executor(args, scenario.replications) as executor:
+        table = one_at_a_time(
+            scenario,
+            args.parameters,
+            low=args.low,
+            high=args.high,
+            executor=executor,
+            progress=_Progress("setting"),
+        )
+    written = writers.write_table(
         table, out, "sensitivity.csv", scenario=scenario, scenario_file=args.scenario
     )
     print(f"Outputs in {written}/", file=sys.stderr)
@@ -259,10 +288,10 @@ def cmd_value_of_work(args: argparse.Namespace) -> int:
     """``healthwork value-of-work``."""
     import re
 
-    from model.areas import ALIASES, area_names, packaged_profiles
-    from model.errors import did_you_mean
-    from model.fiscal import value_of_work
-    from model.parameters import default_parameters
+    from model.config.areas import ALIASES, area_names, packaged_profiles
+    from model.config.errors import did_you_mean
+    from model.config.parameters import default_parameters
+    from model.economics.value_of_work import value_of_work
 
     match = re.fullmatch(r"(\d{4})/(\d{2})", args.tax_year)
     if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
@@ -307,7 +336,7 @@ def cmd_value_of_work(args: argparse.Namespace) -> int:
 
 def cmd_parameters(args: argparse.Namespace) -> int:
     """``healthwork parameters``."""
-    from model.parameters import default_parameters
+    from model.config.parameters import default_parameters
 
     for record in default_parameters().as_records():
         if args.pattern in record["path"]:

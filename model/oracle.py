@@ -10,28 +10,23 @@ model's ``rng`` and is far too slow for real runs.
 from __future__ import annotations
 
 import math
-from dataclasses import fields
 
 import mesa
 import numpy as np
 
-from model.population import (
-    DTYPES,
+from model.config.vocabulary import (
     EMPLOYED,
-    ENTRY_AGE_YEARS,
-    EXIT_AGE_YEARS,
     INACTIVE_OTHER,
     INACTIVE_SICK,
-    MAX_MONTHS,
     MH_CMD,
     MH_NONE,
     MH_SMI,
     UNEMPLOYED,
-    Population,
 )
-from model.simulation import RunContext
+from model.core.population import COLUMNS, ENTRY_AGE_YEARS, EXIT_AGE_YEARS, MAX_MONTHS, Population
+from model.engine import RunContext
 
-COLUMNS = [f.name for f in fields(Population)]
+NAMES = COLUMNS.names()
 
 
 class Resident(mesa.Agent):
@@ -39,7 +34,7 @@ class Resident(mesa.Agent):
 
     def __init__(self, model: OracleModel, attributes: dict[str, object]):
         super().__init__(model)
-        for name in COLUMNS:
+        for name in NAMES:
             setattr(self, name, attributes[name])
 
     def step(self) -> None:
@@ -55,7 +50,7 @@ class Resident(mesa.Agent):
             entrant = self.model.context.draw(
                 np.array([self.area]), self.model.rng, np.array([ENTRY_AGE_YEARS * 12])
             )
-            for name in COLUMNS:
+            for name in NAMES:
                 setattr(self, name, getattr(entrant, name)[0].item())
 
     def _group(self) -> int:
@@ -162,7 +157,7 @@ class OracleModel(mesa.Model):
         super().__init__(rng=rng)
         self.context = context
         for i in range(len(population)):
-            Resident(self, {name: getattr(population, name)[i].item() for name in COLUMNS})
+            Resident(self, {name: getattr(population, name)[i].item() for name in NAMES})
 
     def step(self) -> None:
         """One month for every resident."""
@@ -172,5 +167,8 @@ class OracleModel(mesa.Model):
         """The residents' current attributes as a struct of arrays (in agent creation order)."""
         agents = list(self.agents)
         return Population(
-            **{name: np.array([getattr(a, name) for a in agents], dtype=DTYPES[name]) for name in COLUMNS}
+            **{
+                name: np.array([getattr(a, name) for a in agents], dtype=COLUMNS[name].dtype)
+                for name in NAMES
+            }
         )

@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from model.scenario import Scenario
+from model.config.scenario import Scenario
+from model.core.metrics import in_group
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+POPULATION_METRICS = tuple(m.name for m in in_group("population"))
+FLOW_METRICS = tuple(m.name for m in in_group("population") if m.summary == "total")
 
 
 def small_scenario(**changes) -> Scenario:

@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 
 import model
-from model import cli, ensemble, outputs
-from tests.conftest import FIXTURES, ROOT
+from model import cli
+from model.experiments import ensemble
+from model.io import writers as outputs
+from tests.conftest import FIXTURES, FLOW_METRICS, POPULATION_METRICS, ROOT
 
 BASE = FIXTURES / "good" / "base.yaml"
 
@@ -59,14 +61,14 @@ def test_run_writes_every_output_with_the_documented_columns(run_dirs):
     }
     monthly = pd.read_csv(out / "monthly.csv")
     assert list(monthly.columns) == list(ensemble.MONTHLY_COLUMNS)
-    assert set(monthly["metric"]) == set(ensemble.METRICS)
+    assert set(monthly["metric"]) == set(POPULATION_METRICS)
     assert set(monthly["area"]) == {"Halton", "ALL"}
     assert set(monthly["arm"]) == {"counterfactual", "scenario"}
     assert set(monthly["replication"]) == {0, 1, 2}
     assert monthly["month"].max() == 6
     assert monthly.loc[monthly["month"] == 0, "date"].iloc[0] == "2026-03"
     assert monthly.loc[monthly["month"] == 1, "date"].iloc[0] == "2026-04"
-    assert not ((monthly["month"] == 0) & monthly["metric"].isin(ensemble.FLOW_METRICS)).any()
+    assert not ((monthly["month"] == 0) & monthly["metric"].isin(FLOW_METRICS)).any()
     summary = pd.read_csv(out / "summary.csv")
     assert list(summary.columns) == list(ensemble.SUMMARY_COLUMNS)
     assert set(summary["arm"]) == {"counterfactual", "scenario", "impact"}
@@ -135,7 +137,7 @@ def test_default_output_folder_is_outputs_name_timestamp(tmp_path):
 
 def test_a_failure_while_writing_leaves_no_partial_folder(tmp_path, monkeypatch):
     scenario = model.load_scenario(BASE, ["replications=1", "simulation.burn_in_months=0"])
-    result = model.run(scenario, workers=1)
+    result = model.run(scenario)
 
     def broken_plot(result, folder):
         raise OSError("disk full")
@@ -190,7 +192,7 @@ def test_python_api_returns_dataframes():
     scenario = model.load_scenario(
         BASE, ["replications=1", "horizon_months=2", "simulation.burn_in_months=0"]
     )
-    result = model.run(scenario, workers=1)
+    result = model.run(scenario)
     assert isinstance(result.monthly, pd.DataFrame) and isinstance(result.summary, pd.DataFrame)
     assert result.monthly["month"].max() == 2
 

@@ -1,0 +1,318 @@
+"""Reading scenario files: strict YAML, ``extends:``, ``--set`` overrides, and plain-words errors.
+
+A scenario may ``extends:`` another scenario file (mappings merge key by key, lists are replaced), and
+``--set dotted.key=value`` overrides apply on top. Unknown keys, wrong types, impossible values, unknown
+areas, malformed YAML, empty files, duplicate keys and YAML tags that construct objects are all rejected with
+one line per problem naming the file, the key path and the reason (:class:`model.config.errors.InputError`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from model.config.errors import InputError, Problem, did_you_mean
+from model.config.parameters import default_parameters
+from model.config.scenario import (
+    DISTRIBUTION_MESSAGE,
+    CostSpec,
+    EffectSpec,
+    EligibilitySpec,
+    Lognormal,
+    PopulationSpec,
+    ProgrammeSpec,
+    Scenario,
+    SupportSpec,
+    Uniform,
+    WaitingListSpec,
+    programme_problems,
+)
+from model.config.vocabulary import RATES
+
+COMMAND_LINE = "command line --set"
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Safe loader that also rejects duplicate keys (PyYAML keeps the last one silently)."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    loader.flatten_mapping(node)
+    seen: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, str):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"keys must be text, found {key!r}", key_node.start_mark
+            )
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
+        seen[key] = loader.construct_object(value_node, deep=deep)
+    return seen
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def parse_yaml(text: str, file: str) -> Any:
+    """Parse YAML text with the strict safe loader; raise :class:`InputError` naming the file on failure."""
+    try:
+        return yaml.load(text, Loader=_StrictLoader)
+    except yaml.constructor.ConstructorError as err:
+        reason = err.problem or "cannot be read"
+        if "could not determine a constructor" in reason:
+            tag = reason.split("'")[1] if reason.count("'") >= 2 else reason
+            tag = tag.replace("tag:yaml.org,2002:", "!!")
+            reason = f"YAML tag {tag} is not allowed: scenarios are plain YAML (no tags constructing objects)"
+        raise InputError([Problem(file, _where(err.problem_mark), reason)]) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        reason = f"malformed YAML: {getattr(err, 'problem', None) or err}"
+        context, context_mark = getattr(err, "context", None), getattr(err, "context_mark", None)
+        if context and context_mark is not None:
+            reason += f" ({context} at {_where(context_mark)})"
+        raise InputError([Problem(file, _where(mark), reason)]) from None
+
+
+def _where(mark: Any) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    file = str(path)
+    if not path.exists():
+        raise InputError([Problem(file, "", "file not found")])
+    if not path.is_file():
+        raise InputError([Problem(file, "", "not a file")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError([Problem(file, "", "not a text file (expected UTF-8 YAML)")]) from None
+    data = parse_yaml(text, file)
+    if data is None:
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    "",
+                    "the file is empty; a scenario needs at least name, start, "
+                    "horizon_months, seed, replications and population",
+                )
+            ]
+        )
+    if not isinstance(data, dict):
+        kind = type(data).__name__
+        raise InputError(
+            [Problem(file, "", f"the top level must be a mapping of keys to values, got a {kind}")]
+        )
+    return data
+
+
+def _paths(data: Mapping[str, Any], prefix: str = "") -> Iterable[str]:
+    for key, value in data.items():
+        path = f"{prefix}.{key}" if prefix else key
+        yield path
+        if isinstance(value, Mapping) and key != "parameters":
+            yield from _paths(value, path)
+        elif isinstance(value, Mapping):
+            yield from (f"{path}.{k}" for k in value)
+
+
+def _merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(dict(merged[key]), value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _load_chain(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict[str, str]]:
+    """Read a scenario file and the files it extends; return merged data and the file each key came from."""
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, resolved))
+        raise InputError([Problem(str(chain[-1]), "extends", f"circular extends: {cycle}")])
+    data = _read_file(path)
+    parent_ref = data.pop("extends", None)
+    data_origins = {p: str(path) for p in _paths(data)}
+    if parent_ref is None:
+        return data, data_origins
+    if not isinstance(parent_ref, str) or not parent_ref.strip():
+        raise InputError([Problem(str(path), "extends", f"expected a file name, got {parent_ref!r}")])
+    parent_path = (
+        (path.parent / parent_ref).resolve() if not Path(parent_ref).is_absolute() else Path(parent_ref)
+    )
+    if not parent_path.exists():
+        raise InputError([Problem(str(path), "extends", f"extended file not found: {parent_ref}")])
+    parent, origins = _load_chain(parent_path, (*chain, resolved))
+    origins.update(data_origins)
+    return _merge(parent, data), origins
+
+
+# ------------------------------------------------------------------------------------------- overrides
+
+
+def parse_set(items: Sequence[str]) -> list[tuple[str, Any]]:
+    """Parse ``--set dotted.key=value`` items; values are read as YAML scalars (numbers, text, lists)."""
+    parsed, problems = [], []
+    for item in items:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            problems.append(Problem(COMMAND_LINE, item, "expected KEY=VALUE, e.g. population.scale=0.1"))
+            continue
+        try:
+            parsed.append((key, parse_yaml(text, COMMAND_LINE)))
+        except InputError as err:
+            problems.extend(Problem(COMMAND_LINE, key, p.reason) for p in err.problems)
+    if problems:
+        raise InputError(problems)
+    return parsed
+
+
+def apply_overrides(data: dict[str, Any], overrides: Sequence[tuple[str, Any]]) -> list[Problem]:
+    """Apply parsed ``--set`` overrides to raw scenario data in place; return problems found."""
+    top_level = set(Scenario.model_fields) - {"parameters"}
+    problems = []
+    for key, value in overrides:
+        head, _, rest = key.partition(".")
+        if head == "parameters":
+            data.setdefault("parameters", {})[rest] = value
+        elif head in top_level:
+            node = data
+            parts = key.split(".")
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+                if not isinstance(node, dict):
+                    problems.append(Problem(COMMAND_LINE, key, f"'{part}' is not a mapping"))
+                    break
+            else:
+                node[parts[-1]] = value
+        else:
+            data.setdefault("parameters", {})[key] = value
+    return problems
+
+
+# ------------------------------------------------------------------------------------------ validation
+
+_MODELS: dict[str, type[BaseModel]] = {
+    "": Scenario,
+    "population": PopulationSpec,
+    "programmes": ProgrammeSpec,
+    "eligibility": EligibilitySpec,
+    "waiting_list": WaitingListSpec,
+    "support_months": SupportSpec,
+    "cost": CostSpec,
+    "effects": EffectSpec,
+    "lognormal": Lognormal,
+    "uniform": Uniform,
+}
+
+
+def _key_path(loc: Sequence[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, str) and (part.startswith("~") or part == "[key]"):
+            continue  # a union member's tag or pydantic's marker for a mapping key, not a key
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _describe(err: Mapping[str, Any]) -> str:
+    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
+    loc = err["loc"]
+    if kind == "extra_forbidden":
+        names = [p for p in loc[:-1] if isinstance(p, str) and p in _MODELS]
+        model = _MODELS[names[-1]] if names else Scenario
+        if len(loc) >= 2 and loc[-2] in RATES:
+            model = EffectSpec
+        allowed = [f.alias or name for name, f in model.model_fields.items()]
+        return "unknown key" + did_you_mean(str(loc[-1]), allowed) + f"; allowed keys: {', '.join(allowed)}"
+    words = {
+        "missing": "required key is missing",
+        "int_type": f"expected a whole number, got {value!r}",
+        "float_type": f"expected a number, got {value!r}",
+        "string_type": f"expected text, got {value!r}",
+        "list_type": f"expected a list, got {value!r}",
+        "dict_type": f"expected a mapping of keys to values, got {value!r}",
+        "model_type": f"expected a mapping of keys to values, got {value!r}",
+        "literal_error": f"must be {ctx.get('expected')}, got {value!r}",
+        "greater_than": f"must be greater than {ctx.get('gt')}, got {value!r}",
+        "greater_than_equal": f"must be at least {ctx.get('ge')}, got {value!r}",
+        "less_than": f"must be less than {ctx.get('lt')}, got {value!r}",
+        "less_than_equal": f"must be at most {ctx.get('le')}, got {value!r}",
+        "too_short": f"must have at least {ctx.get('min_length')} item(s)",
+        "string_too_short": "must not be empty",
+        "string_too_long": f"must be at most {ctx.get('max_length')} characters",
+        "string_pattern_mismatch": f"expected a fiscal year such as 2025/26, got {value!r}",
+        "value_error": str(ctx.get("error", err["msg"])),
+        "distribution": f"{DISTRIBUTION_MESSAGE}, got {value!r}",
+        "union_tag_invalid": f"expected a number or a mapping, got {value!r}",
+    }
+    return words.get(kind, err["msg"])
+
+
+def _origin(key: str, origins: Mapping[str, str], default: str) -> str:
+    """The file a key path came from: the nearest enclosing key that a file set."""
+    while key:
+        if key in origins:
+            return origins[key]
+        if key.endswith("]"):
+            key = key[: key.rindex("[")]
+        elif "." in key:
+            key = key.rsplit(".", 1)[0]
+        else:
+            key = ""
+    return default
+
+
+def validate(data: Mapping[str, Any], origins: Mapping[str, str], file: str) -> Scenario:
+    """Validate merged scenario data; raise :class:`InputError` listing every problem."""
+    problems: list[Problem] = []
+    try:
+        scenario = Scenario.model_validate(dict(data))
+    except ValidationError as err:
+        for e in err.errors():
+            key = _key_path(e["loc"])
+            problems.append(Problem(_origin(key, origins, file), key, _describe(e)))
+        scenario = None
+    overrides = data.get("parameters")
+    if isinstance(overrides, Mapping):
+        for p in default_parameters().problems(overrides, file):
+            problems.append(Problem(_origin(p.key, origins, file), p.key, p.reason))
+    if not problems:
+        params = scenario.resolved_parameters()
+        for key, reason in programme_problems(scenario, params):
+            problems.append(Problem(_origin(key, origins, file), key, reason))
+    if problems:
+        raise InputError(problems)
+    return scenario
+
+
+def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """Read, merge (``extends:``), override (``--set``) and validate a scenario file.
+
+    Args:
+        path: the scenario YAML file.
+        overrides: ``dotted.key=value`` strings, as given to ``--set``.
+
+    Raises:
+        InputError: listing every problem, each naming its file, key path and reason.
+
+    """
+    path = Path(path)
+    data, origins = _load_chain(path)
+    parsed = parse_set(overrides)
+    problems = apply_overrides(data, parsed)
+    for key, _ in parsed:
+        head = key.partition(".")[0]
+        origins[key if head in Scenario.model_fields else f"parameters.{key}"] = COMMAND_LINE
+    if problems:
+        raise InputError(problems)
+    return validate(data, origins, str(path))

@@ -1,0 +1,224 @@
+"""Parameters with provenance, layered: defaults -> fitted values -> scenario overrides.
+
+Defaults live in ``model/data/parameters.yaml`` (value, unit, status, source, bounds per leaf). Values set
+by ``healthwork calibrate`` live in ``model/data/fitted/`` and replace the defaults' values, keeping their
+metadata.
+Scenario overrides replace values again and are validated against each leaf's bounds. Every parameter is
+addressed by its dotted path, the same path that ``parameters:`` in a scenario and ``--set`` use
+(policyengine-core parameter files; Vivarium layered configuration).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+import yaml
+
+from model.config.errors import Problem, did_you_mean
+
+STATUSES = ("sourced", "derived", "assumption", "fitted")
+AREA_FACTORS = ("job_entry", "unemployment", "sickness")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter: its value and where the value comes from."""
+
+    path: str
+    value: float
+    unit: str
+    status: str
+    source: str
+    min: float | None = None
+    max: float | None = None
+    integer: bool = False
+    note: str = ""
+    url: str = ""
+    layer: str = "default"
+
+    def check(self, value: object) -> str | None:
+        """Return why ``value`` is not acceptable for this parameter, or None."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"expected a number, got {value!r}"
+        if not math.isfinite(value):
+            return f"expected a finite number, got {value!r}"
+        if self.integer and float(value) != int(value):
+            return f"expected a whole number, got {value!r}"
+        if self.min is not None and value < self.min:
+            return f"must be at least {self.min:g} ({self.unit}), got {value!r}"
+        if self.max is not None and value > self.max:
+            return f"must be at most {self.max:g} ({self.unit}), got {value!r}"
+        return None
+
+
+class Parameters(Mapping[str, float]):
+    """Resolved parameter values by dotted path, with provenance for each."""
+
+    def __init__(self, entries: Mapping[str, Parameter]):
+        self._entries = dict(entries)
+
+    def __getitem__(self, path: str) -> float:
+        return self._entries[path].value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def entry(self, path: str) -> Parameter:
+        """The full record of one parameter."""
+        return self._entries[path]
+
+    def problems(
+        self, overrides: Mapping[str, object], file: str, prefix: str = "parameters"
+    ) -> list[Problem]:
+        """Why each override is not acceptable (unknown path, wrong type, out of bounds)."""
+        found = []
+        for path, value in overrides.items():
+            key = f"{prefix}.{path}" if prefix else path
+            if path not in self._entries:
+                found.append(Problem(file, key, "unknown parameter" + did_you_mean(path, self._entries)))
+                continue
+            reason = self._entries[path].check(value)
+            if reason:
+                found.append(Problem(file, key, reason))
+        return found
+
+    def with_overrides(self, overrides: Mapping[str, float], layer: str) -> Parameters:
+        """A copy with ``overrides`` applied; call :meth:`problems` first to validate them."""
+        entries = dict(self._entries)
+        for path, value in overrides.items():
+            entries[path] = replace(entries[path], value=float(value), layer=layer)
+        return Parameters(entries)
+
+    def as_records(self) -> list[dict[str, object]]:
+        """Every parameter as a plain dict, for manifests and listings."""
+        return [
+            {
+                "path": p.path,
+                "value": p.value,
+                "unit": p.unit,
+                "status": p.status,
+                "layer": p.layer,
+                "source": p.source,
+            }
+            for p in self._entries.values()
+        ]
+
+
+def _flatten(tree: Mapping[str, object], prefix: str = "") -> Iterator[tuple[str, Mapping[str, object]]]:
+    for key, node in tree.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if not isinstance(node, Mapping):
+            raise ValueError(f"parameters.yaml: {path}: expected a mapping")
+        if "value" in node:
+            yield path, node
+        else:
+            yield from _flatten(node, path)
+
+
+def _data_file(*parts: str):
+    return resources.files("model").joinpath("data", *parts)
+
+
+@cache
+def _read_defaults() -> dict[str, Parameter]:
+    tree = yaml.safe_load(_data_file("parameters.yaml").read_text(encoding="utf-8"))
+    entries = {}
+    for path, node in _flatten(tree):
+        if node.get("status") not in STATUSES:
+            raise ValueError(f"parameters.yaml: {path}: status must be one of {STATUSES}")
+        entries[path] = Parameter(
+            path=path,
+            value=float(node["value"]),
+            unit=str(node["unit"]),
+            status=str(node["status"]),
+            source=str(node["source"]),
+            min=None if node.get("min") is None else float(node["min"]),
+            max=None if node.get("max") is None else float(node["max"]),
+            integer=bool(node.get("integer", False)),
+            note=str(node.get("note", "")),
+            url=str(node.get("url", "")),
+        )
+    return entries
+
+
+def read_csv_rows(source: Path | Traversable) -> list[dict[str, str]]:
+    """Rows of a CSV file whose lines starting with ``#`` are comments (provenance headers)."""
+    with source.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(line for line in handle if not line.startswith("#")))
+
+
+def read_data_csv(*parts: str) -> list[dict[str, str]]:
+    """Rows of a packaged data file, ``model/data/<parts>``."""
+    return read_csv_rows(_data_file(*parts))
+
+
+def rate_path(tax_year: str, key: str) -> str:
+    """Dotted path of a statutory rate, e.g. ``rates.2026_27.uc.taper`` for tax year 2026/27."""
+    return f"rates.{tax_year.replace('/', '_')}.{key}"
+
+
+def area_factor_path(area: str, data_year: int, factor: str) -> str:
+    """Dotted path of a fitted area factor, e.g. ``area_factors.St Helens.2023.job_entry``."""
+    return f"area_factors.{area}.{data_year}.{factor}"
+
+
+_REGISTERED: dict[str, Parameter] = {}
+
+
+def register_defaults(entries: Mapping[str, Parameter]) -> None:
+    """Add default parameters declared in code (a plug-in's programme type or condition)."""
+    if not entries:
+        return
+    clash = sorted(set(entries) & (set(_REGISTERED) | set(_read_defaults())))
+    if clash:
+        raise ValueError(f"parameters already declared: {', '.join(clash)}")
+    _REGISTERED.update(entries)
+    default_parameters.cache_clear()
+
+
+@cache
+def default_parameters() -> Parameters:
+    """Defaults (the data file and registered entries) with the fitted values of ``model/data/fitted/``."""
+    entries = _read_defaults() | _REGISTERED
+    for row in read_data_csv("fitted", "parameters.csv"):
+        path = row["path"]
+        if path not in entries or entries[path].status != "fitted":
+            raise ValueError(f"fitted/parameters.csv: {path} is not a parameter declared as fitted")
+        entries[path] = replace(entries[path], value=float(row["value"]), layer="fitted")
+    for row in read_data_csv("tax_benefit_rates.csv"):
+        path = rate_path(row["tax_year"], row["key"])
+        share = row["unit"].startswith("share")
+        entries[path] = Parameter(
+            path=path,
+            value=float(row["value"]),
+            unit=f"{row['unit']}, {row['tax_year']}",
+            status=row["status"],
+            source=row["source"],
+            min=0.0,
+            max=1.0 if share else 10_000_000.0,
+            note=row["note"],
+            url=row["url"],
+        )
+    for row in read_data_csv("fitted", "area_factors.csv"):
+        path = area_factor_path(row["area"], int(row["data_year"]), row["factor"])
+        entries[path] = Parameter(
+            path=path,
+            value=float(row["value"]),
+            unit=f"multiplier on the {row['factor'].replace('_', ' ')} hazard in {row['area']}",
+            status="fitted",
+            source=f"healthwork calibrate, to the area's published rates for {row['data_year']}",
+            min=0.01,
+            max=100.0,
+            layer="fitted",
+        )
+    return Parameters(entries)

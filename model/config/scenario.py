@@ -1,0 +1,451 @@
+"""The scenario schema: a frozen, strict :class:`Scenario` (pydantic, ``extra="forbid"``).
+
+A scenario is defaults plus a validated diff (policyengine-core reforms; Vivarium layered configuration).
+Names (areas, employment states, conditions, programme types, named rates) are checked against the
+vocabulary and its registries at validation time, so a plug-in's programme type or condition is accepted
+once it is registered. Reading files, ``extends:`` and ``--set`` live in :mod:`model.config.loading`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+
+from model.config.areas import ALIASES, area_names
+from model.config.errors import did_you_mean
+from model.config.parameters import Parameters, default_parameters
+from model.config.vocabulary import (
+    CONDITION_WORDS,
+    CONDITIONS,
+    EFFECT_WINDOWS,
+    MENTAL_HEALTH,
+    PROGRAMME_TYPES,
+    RATES,
+    REFERRAL_ROUTES,
+    STATES,
+    WAITING_RULES,
+)
+
+
+def _quoted(names: Sequence[str]) -> str:
+    quoted = [f"'{n}'" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def one_of(names: Callable[[], Sequence[str]]) -> AfterValidator:
+    """Validator: the value must be one of ``names()`` (read at validation time, so registries count)."""
+
+    def check(value: str) -> str:
+        allowed = names()
+        if value not in allowed:
+            raise ValueError(f"must be {_quoted(allowed)}, got {value!r}{did_you_mean(value, allowed)}")
+        return value
+
+    return AfterValidator(check)
+
+
+def known_key(names: Callable[[], Sequence[str]]) -> AfterValidator:
+    """Validator for mapping keys: the key must be one of ``names()``."""
+
+    def check(value: str) -> str:
+        allowed = names()
+        if value not in allowed:
+            raise ValueError(
+                f"unknown name '{value}'{did_you_mean(value, allowed)}; allowed: {', '.join(allowed)}"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def condition_names() -> tuple[str, ...]:
+    """Every registered health condition's name."""
+    return CONDITIONS.names()
+
+
+StateName = Annotated[str, one_of(lambda: STATES)]
+ConditionName = Annotated[str, one_of(condition_names)]
+ConditionOrWord = Annotated[str, one_of(lambda: (*CONDITION_WORDS, *condition_names()))]
+RateName = Annotated[str, known_key(RATES.names)]
+MentalHealthGroup = Annotated[str, known_key(lambda: MENTAL_HEALTH)]
+TypeName = Annotated[str, one_of(PROGRAMME_TYPES.names)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class PopulationSpec(_Strict):
+    """Which areas to simulate, from which data year, and at what sample scale."""
+
+    areas: list[str] = Field(min_length=1)
+    scale: float = Field(default=1.0, gt=0, le=1)
+    data_year: Literal[2010, 2023] = 2023
+
+    @field_validator("areas")
+    @classmethod
+    def _known_areas(cls, areas: list[str]) -> list[str]:
+        known = area_names()
+        problems = []
+        for name in areas:
+            if name in known:
+                continue
+            if name in ALIASES:
+                problems.append(f"'{name}' is not a published area name; use '{ALIASES[name]}'")
+            else:
+                problems.append(
+                    f"unknown area '{name}'{did_you_mean(name, known)}; known areas: {', '.join(known)}"
+                )
+        duplicates = sorted({a for a in areas if areas.count(a) > 1})
+        if duplicates:
+            problems.append(f"listed more than once: {', '.join(duplicates)}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return areas
+
+
+NonNegative = Annotated[float, Field(ge=0)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+
+
+class Lognormal(_Strict):
+    """Median and 95th percentile of a lognormal distribution."""
+
+    median: float = Field(gt=0)
+    p95: float = Field(gt=0)
+
+
+class LognormalDistribution(_Strict):
+    """A lognormal uncertainty distribution given by its median and 95th percentile."""
+
+    lognormal: Lognormal
+
+
+class Uniform(_Strict):
+    """Bounds of a uniform distribution."""
+
+    low: float
+    high: float
+
+
+class UniformDistribution(_Strict):
+    """A uniform uncertainty distribution between ``low`` and ``high``."""
+
+    uniform: Uniform
+
+
+def _shape(value: Any) -> str | None:
+    """Union tag from the input's shape (tags start with ~ so that error paths can leave them out)."""
+    if isinstance(value, Mapping):
+        for key in ("lognormal", "uniform"):
+            if key in value:
+                return f"~{key}"
+        return "~mapping"
+    if isinstance(value, BaseModel):
+        return {LognormalDistribution: "~lognormal", UniformDistribution: "~uniform"}.get(
+            type(value), "~mapping"
+        )
+    return "~number"
+
+
+DISTRIBUTION_MESSAGE = "expected a number, {lognormal: {median: M, p95: P}} or {uniform: {low: L, high: H}}"
+Distribution = Annotated[
+    Annotated[float, Tag("~number")]
+    | Annotated[LognormalDistribution, Tag("~lognormal")]
+    | Annotated[UniformDistribution, Tag("~uniform")],
+    Discriminator(_shape, custom_error_type="distribution", custom_error_message=DISTRIBUTION_MESSAGE),
+]
+StaffFTE = Annotated[
+    Annotated[NonNegative, Tag("~number")] | Annotated[dict[str, NonNegative], Tag("~mapping")],
+    Discriminator(_shape),
+]
+
+
+class EffectSpec(_Strict):
+    """A programme's modifier on one named rate: a value or a distribution drawn once per replication."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+    hazard_ratio: Distribution | None = None
+    by_mental_health: dict[MentalHealthGroup, Distribution] | None = None
+    gain_per_month: Distribution | None = None
+    while_: Literal[EFFECT_WINDOWS] = Field(default="active", alias="while")
+    decay_half_life_months: float = Field(default=0.0, ge=0)
+
+
+class EligibilitySpec(_Strict):
+    """Who may be referred: employment states, conditions (any of), work-limiting, ages, time out of work."""
+
+    states: list[StateName] | None = Field(default=None, min_length=1)
+    conditions: list[ConditionOrWord] | None = Field(default=None, min_length=1)
+    exclude_conditions: list[ConditionName] | None = None
+    work_limiting: bool | None = None
+    min_age: int | None = Field(default=None, ge=16, le=64)
+    max_age: int | None = Field(default=None, ge=16, le=64)
+    min_months_out_of_work: int | None = Field(default=None, ge=0)
+    max_months_out_of_work: int | None = Field(default=None, ge=0)
+
+
+class WaitingListSpec(_Strict):
+    """How the waiting list is ordered and how many give up each month."""
+
+    rule: Literal[WAITING_RULES] = "fifo"
+    monthly_leaving: float | None = Field(default=None, ge=0, le=1)
+
+
+class SupportSpec(_Strict):
+    """Time-limited support: months of pre-employment support, months of in-work support."""
+
+    pre_employment: int | None = Field(default=None, ge=1, le=120)
+    in_work: int | None = Field(default=None, ge=0, le=120)
+
+
+class CostSpec(_Strict):
+    """Programme costs: per staff FTE-year and per participant start, in GBP at ``price_year`` prices."""
+
+    per_fte_year_gbp: float | None = Field(default=None, ge=0)
+    per_start_gbp: float = Field(default=0.0, ge=0)
+    price_year: str | None = Field(default=None, pattern=r"^\d{4}/\d{2}$")
+
+
+class ProgrammeSpec(_Strict):
+    """One programme in a scenario (unset fields take the type's defaults, ``services.<type>.*``)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    type: TypeName
+    areas: list[str] | None = Field(default=None, min_length=1)
+    start: str | None = None
+    end: str | None = None
+    staff_fte: StaffFTE
+    caseload_per_fte: float | None = Field(default=None, gt=0)
+    eligibility: EligibilitySpec = Field(default_factory=EligibilitySpec)
+    referral: dict[str, Probability] | None = None
+    engagement: float | None = Field(default=None, ge=0, le=1)
+    waiting_list: WaitingListSpec = Field(default_factory=WaitingListSpec)
+    support_months: SupportSpec = Field(default_factory=SupportSpec)
+    dropout: float | None = Field(default=None, ge=0, le=1)
+    effects: dict[RateName, EffectSpec] = Field(default_factory=dict)
+    cost: CostSpec = Field(default_factory=CostSpec)
+
+    _month = field_validator("start", "end", mode="before")(lambda cls, v: _parse_month(v))
+
+    def window(self, scenario: Scenario) -> tuple[int, int]:
+        """First and last simulated month (1 = the scenario's start month) in which it accepts people."""
+        start = month_index(scenario.start)
+        first = month_index(self.start) - start + 1 if self.start else 1
+        last = month_index(self.end) - start + 1 if self.end else scenario.horizon_months
+        return first, last
+
+    def caseload(self, params: Parameters) -> float:
+        """Caseload per FTE: the scenario's, or the type's default."""
+        return self.caseload_per_fte or params[f"services.{self.type}.caseload_per_fte"]
+
+    def referral_probabilities(self, params: Parameters) -> dict[str, float]:
+        """Monthly referral probability by route: the scenario's, or the type's defaults."""
+        if self.referral is not None:
+            return dict(self.referral)
+        return {route: params[f"services.{self.type}.referral_{route}"] for route in REFERRAL_ROUTES}
+
+
+def _parse_month(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, str):
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})", value.strip())
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise ValueError(f"expected a month as YYYY-MM (e.g. 2027-04), got {value!r}")
+        return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
+    return value
+
+
+def slug(text: str) -> str:
+    """File-system-safe form of a name: lower case, runs of other characters as one underscore."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def month_index(month: str) -> int:
+    """Months since year 0 of a YYYY-MM month, for comparing and differencing months."""
+    year, m = month.split("-")
+    return int(year) * 12 + int(m) - 1
+
+
+class Scenario(_Strict):
+    """A validated scenario (see the README for the annotated format)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    start: str
+    horizon_months: int = Field(gt=0, le=1200)
+    seed: int = Field(ge=0, lt=2**63)
+    replications: int = Field(ge=1, le=100_000)
+    population: PopulationSpec
+    programmes: list[ProgrammeSpec] = Field(default_factory=list)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+    _month = field_validator("start", mode="before")(lambda cls, v: _parse_month(v))
+
+    @property
+    def start_month(self) -> tuple[int, int]:
+        """(year, month) of the first simulated month."""
+        year, month = self.start.split("-")
+        return int(year), int(month)
+
+    def has_programmes(self) -> bool:
+        """Whether the scenario arm can differ from the counterfactual."""
+        return bool(self.programmes)
+
+    def resolved_parameters(self) -> Parameters:
+        """Default and fitted parameters with this scenario's overrides applied."""
+        return default_parameters().with_overrides(self.parameters, layer=f"scenario {self.name}")
+
+    def slug(self) -> str:
+        """File-system-safe form of the name, used for the output folder."""
+        return slug(self.name) or "scenario"
+
+    def canonical(self) -> dict[str, Any]:
+        """The resolved scenario as plain JSON-able data."""
+        return self.model_dump(mode="json")
+
+    def digest(self) -> str:
+        """SHA-256 of the resolved scenario (with parameter values) in canonical JSON."""
+        payload = {
+            "scenario": self.canonical(),
+            "parameters": dict(sorted(self.resolved_parameters().items())),
+        }
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+# ------------------------------------------------------------------------------ rules across keys
+
+
+def programme_problems(scenario: Scenario, params: Parameters) -> list[tuple[str, str]]:
+    """Rules that span several keys: names, areas, dates, capacity, referral totals, ages, distributions."""
+    found = []
+    names = [p.name for p in scenario.programmes]
+    for i, prog in enumerate(scenario.programmes):
+        key = f"programmes[{i}]"
+        if names.count(prog.name) > 1:
+            found.append((f"{key}.name", f"'{prog.name}' is used by more than one programme"))
+        areas = prog.areas or scenario.population.areas
+        for area in prog.areas or []:
+            if area not in scenario.population.areas:
+                found.append(
+                    (
+                        f"{key}.areas",
+                        f"'{area}' is not one of the scenario's areas "
+                        f"({', '.join(scenario.population.areas)})",
+                    )
+                )
+        if isinstance(prog.staff_fte, dict):
+            for area in prog.staff_fte:
+                if area not in areas:
+                    found.append(
+                        (
+                            f"{key}.staff_fte",
+                            f"'{area}' is not one of the programme's areas ({', '.join(areas)})",
+                        )
+                    )
+        first, last = prog.window(scenario)
+        if first > last:
+            found.append(
+                (
+                    f"{key}.end",
+                    f"the programme ends ({prog.end}) before it starts ({prog.start or scenario.start})",
+                )
+            )
+        if first < 1:
+            found.append(
+                (
+                    f"{key}.start",
+                    f"the programme starts ({prog.start}) before the scenario ({scenario.start})",
+                )
+            )
+        if first > scenario.horizon_months:
+            found.append(
+                (f"{key}.start", f"the programme starts ({prog.start}) after the scenario's last month")
+            )
+        staff = sum(prog.staff_fte.values()) if isinstance(prog.staff_fte, dict) else prog.staff_fte
+        referral = prog.referral_probabilities(params)
+        if staff * prog.caseload(params) == 0 and any(v > 0 for v in referral.values()):
+            found.append(
+                (
+                    f"{key}.staff_fte",
+                    "capacity is 0 (staff_fte x caseload_per_fte) but residents are "
+                    "referred; give it staff or set its referral rates to 0",
+                )
+            )
+        if sum(referral.values()) > 1:
+            found.append(
+                (
+                    f"{key}.referral",
+                    f"monthly referral probabilities add up to {sum(referral.values()):g}, more than 1",
+                )
+            )
+        e = prog.eligibility
+        if e.min_age is not None and e.max_age is not None and e.min_age > e.max_age:
+            found.append(
+                (f"{key}.eligibility.max_age", f"max_age ({e.max_age}) is below min_age ({e.min_age})")
+            )
+        if (
+            e.min_months_out_of_work is not None
+            and e.max_months_out_of_work is not None
+            and e.min_months_out_of_work > e.max_months_out_of_work
+        ):
+            found.append(
+                (
+                    f"{key}.eligibility.max_months_out_of_work",
+                    "max_months_out_of_work is below min_months_out_of_work",
+                )
+            )
+        if e.conditions and "none" in e.conditions and len(e.conditions) > 1:
+            found.append((f"{key}.eligibility.conditions", "'none' cannot be combined with other conditions"))
+        for rate, effect in prog.effects.items():
+            ekey = f"{key}.effects.{rate}"
+            is_gain = rate == "readiness.gain"
+            if is_gain and (effect.hazard_ratio is not None or effect.by_mental_health is not None):
+                found.append((ekey, "readiness.gain takes gain_per_month, not a hazard ratio"))
+            if not is_gain and effect.gain_per_month is not None:
+                found.append((ekey, f"{rate} takes hazard_ratio or by_mental_health, not gain_per_month"))
+            if not is_gain and effect.hazard_ratio is None and effect.by_mental_health is None:
+                found.append((ekey, "give hazard_ratio and/or by_mental_health"))
+            if is_gain and effect.gain_per_month is None:
+                found.append((ekey, "give gain_per_month"))
+            values = [effect.hazard_ratio, effect.gain_per_month, *(effect.by_mental_health or {}).values()]
+            for value in values:
+                reason = _distribution_problem(value, gain=is_gain)
+                if reason:
+                    found.append((ekey, reason))
+    return found
+
+
+def _distribution_problem(value: Distribution | None, gain: bool) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, LognormalDistribution):
+        if value.lognormal.p95 <= value.lognormal.median:
+            lognormal = value.lognormal
+            return f"lognormal p95 ({lognormal.p95:g}) must be above its median ({lognormal.median:g})"
+        return None
+    if isinstance(value, UniformDistribution):
+        if value.uniform.high < value.uniform.low:
+            return "uniform high is below low"
+        low = value.uniform.low
+        if gain:
+            return None if low >= 0 else "uniform low must be at least 0 for a readiness gain"
+        return None if low > 0 else "uniform low must be above 0 for a hazard ratio"
+    if gain:
+        return (
+            None
+            if -1 <= value <= 1
+            else f"a readiness gain per month must be between -1 and 1, got {value:g}"
+        )
+    return None if value > 0 else f"a hazard ratio must be above 0, got {value:g}"

@@ -1,0 +1,128 @@
+"""Aggregate recording: counts by month and area, never a per-resident panel.
+
+Each month one ``bincount`` over a combined key (area, employment state, every condition column,
+work-limiting status) gives stocks by employment state and the count of every registered health condition; a
+second gives the full transition matrix between states. Counts are of simulated residents; results scale them
+back to the area's population.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from model.config.vocabulary import CONDITIONS, EMPLOYED, STATES
+from model.core.components import Month
+from model.core.population import Population
+
+SUSTAINED_AFTER = 6  # a job start counts as sustained if its person is in work 6 months later
+
+
+def condition_columns() -> dict[str, int]:
+    """Population columns holding health conditions, with how many values each takes (registry order)."""
+    columns: dict[str, int] = {}
+    for c in CONDITIONS:
+        columns[c.column] = max(columns.get(c.column, 0), c.levels)
+    return columns
+
+
+@dataclass
+class JobStartCohorts:
+    """Job starts kept by month, to count those whose person is still in work ``after`` months later."""
+
+    after: tuple[int, ...]
+    cohorts: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def sustained(
+        self, month: int, started: np.ndarray, pop: Population, areas: int
+    ) -> dict[int, np.ndarray]:
+        """Keep ``started`` (this month); per k in ``after``, k-month-old starts still in work, by area."""
+        if len(started):
+            self.cohorts[month] = started
+        out = {}
+        for k in self.after:
+            cohort = self.cohorts.get(month - k)
+            if cohort is not None:
+                still = cohort[pop.state[cohort] == EMPLOYED]
+                out[k] = np.bincount(pop.area[still], minlength=areas)
+        self.cohorts.pop(month - max(self.after), None)
+        return out
+
+    def forget(self, slots: np.ndarray) -> None:
+        """Drop residents (slots taken by new residents) from every cohort."""
+        for month, cohort in self.cohorts.items():
+            self.cohorts[month] = cohort[~np.isin(cohort, slots)]
+
+
+@dataclass
+class Counts:
+    """Recorded counts of one arm of one replication (a component, recording months 1 onwards).
+
+    Attributes:
+        stocks: (months + 1, areas, 4) residents by employment state at each month's end (month 0 = start).
+        health: (months + 1, areas, conditions) residents with each registered condition (registry order).
+        limiting: (months + 1, areas, 4) work-limiting residents by employment state.
+        flows: (months + 1, areas, 4, 4) moves from state (row) to state (column) in each month (0 empty).
+        sustained: (months + 1, areas) job starts of 6 months earlier whose person is in work this month.
+
+    """
+
+    stocks: np.ndarray
+    health: np.ndarray
+    limiting: np.ndarray
+    flows: np.ndarray
+    sustained: np.ndarray
+    _job_starts: JobStartCohorts = field(default_factory=lambda: JobStartCohorts((SUSTAINED_AFTER,)))
+    order: ClassVar[int] = 80
+
+    @classmethod
+    def empty(cls, months: int, areas: int) -> Counts:
+        """Zeroed counts for a run of ``months`` over ``areas`` areas."""
+        return cls(
+            np.zeros((months + 1, areas, 4), np.int64),
+            np.zeros((months + 1, areas, len(CONDITIONS)), np.int64),
+            np.zeros((months + 1, areas, 4), np.int64),
+            np.zeros((months + 1, areas, 4, 4), np.int64),
+            np.zeros((months + 1, areas), np.int64),
+        )
+
+    def record(
+        self, month: int, pop: Population, before: np.ndarray | None = None, started: np.ndarray | None = None
+    ) -> None:
+        """Record a month's end-of-month stocks, flows (given ``before``) and sustained job starts.
+
+        ``started`` are this month's job starts; six months later those still in work are counted.
+        """
+        areas = self.stocks.shape[1]
+        columns = condition_columns()
+        parts = [("state", len(STATES)), *columns.items(), ("work_limiting", 2)]
+        key = pop.area.astype(np.int32)
+        for name, size in parts:
+            key *= size
+            key += getattr(pop, name)
+        sizes = [size for _, size in parts]
+        c = np.bincount(key, minlength=areas * int(np.prod(sizes))).reshape(areas, *sizes)
+        condition_axes = tuple(range(2, 2 + len(columns)))
+        self.stocks[month] = c.sum(axis=(*condition_axes, c.ndim - 1))
+        axis_of = {name: 2 + i for i, name in enumerate(columns)}
+        for k, condition in enumerate(CONDITIONS):
+            present = np.take(c, condition.value, axis=axis_of[condition.column])
+            self.health[month, :, k] = present.reshape(areas, -1).sum(axis=1)
+        self.limiting[month] = c[..., 1].sum(axis=condition_axes)
+        if before is not None:
+            flow_key = pop.area.astype(np.int32)
+            flow_key *= 4
+            flow_key += before
+            flow_key *= 4
+            flow_key += pop.state
+            self.flows[month] = np.bincount(flow_key, minlength=areas * 16).reshape(areas, 4, 4)
+        if started is not None:
+            for still in self._job_starts.sustained(month, started, pop, areas).values():
+                self.sustained[month] = still
+
+    def step(self, model: Any, month: Month) -> None:
+        """Record the month's end (from month 1; burn-in months are not recorded)."""
+        if month.number >= 1:
+            self.record(month.number, model.population, month.before, month.started)

@@ -1,0 +1,272 @@
+"""Employment transitions among employed, unemployed, inactive (long-term sick) and inactive (other).
+
+Each month a resident in state s faces competing hazards to the other states:
+
+    job entry      (U, I -> E):  rate[s->E] x area job_entry x duration(months out of work)
+                                 x work-limiting HR x age HR x exp(readiness_effect x (readiness - 0.5))
+                                 x programme modifiers
+    to unemployment (E, I -> U): rate[s->U] x area unemployment (x job-exit modifiers when employed)
+    to inactivity, other (E, U -> IO): rate[s->I] (x job-exit modifiers when employed)
+    to long-term sickness (E, U -> IS), work-limiting residents only:
+                                 rate[s->I] x sickness HR x area sickness (x job-exit modifiers when employed)
+    job-exit modifiers:          fragile new job x 1 / work-limiting HR x age HR x programme modifiers
+
+and leaves with probability 1 - exp(-total), the destination drawn in proportion to the hazards (one uniform
+per resident). A long-term sick resident who stops being work-limiting moves to inactive (other); an inactive
+(other) resident who becomes work-limiting moves to long-term sick with probability r / (1 + r), r the
+area's sickness hazard ratio.
+
+Sources: the rates are intercepts fitted so that the heterogeneous population reproduces the LFS gross flows
+(ONS 2013); duration dependence is the ONS ratio of 3.2 between the short- and long-term unemployed; new jobs
+end within 6 months with probability 0.40 (PAC HC 131, 2007-08); the work-limiting hazard ratio is fitted to
+the disability employment gap (CBP-7540). Age and readiness modifiers are assumptions (parameters.yaml).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from model.config.areas import AreaProfile
+from model.config.parameters import AREA_FACTORS, Parameters, area_factor_path
+from model.config.vocabulary import EMPLOYED, INACTIVE_OTHER, INACTIVE_SICK, UNEMPLOYED
+from model.core.components import Month
+from model.core.modifiers import Modifiers, rate
+from model.core.population import (
+    AGE_BAND_OF_YEAR,
+    AGE_BANDS,
+    AGES,
+    ENTRY_AGE_YEARS,
+    MAX_MONTHS,
+    Population,
+    column,
+)
+
+column("state", np.uint8, "employment state, an index into STATES")
+column(
+    "months_out_of_work", np.int16, "months out of work in the current spell, this one included (0: employed)"
+)
+column("job_tenure", np.int16, "months in the current job, the current month included (0 if not employed)")
+JOB_ENTRY = rate(
+    "employment.job_entry", "hazard_ratio", "monthly hazard of entering work, for the out of work"
+)
+JOB_EXIT = rate("employment.job_exit", "hazard_ratio", "monthly hazards of leaving work, for the employed")
+
+
+def duration_ratio_table(ratio: float, short: int, long: int) -> np.ndarray:
+    """Hazard ratio on job entry by months out of work (index clipped at ``long``).
+
+    1 up to ``short`` months, 1/``ratio`` from ``long`` months, log-linear in between.
+    """
+    d = np.arange(long + 1, dtype=float)
+    frac = np.clip((d - short) / max(long - short, 1), 0.0, 1.0)
+    return ratio ** (-frac)
+
+
+def fragile_factor(exit_within: float, window: int, reference_exit_hazard: float) -> float:
+    """Multiplier on the exit hazards of a job in its first ``window`` months.
+
+    A job with the reference exit hazard times this factor ends within the window with probability
+    ``exit_within``: factor = -ln(1 - exit_within) / (window x reference hazard), at least 1.
+    """
+    return max(-np.log1p(-exit_within) / (window * reference_exit_hazard), 1.0)
+
+
+@dataclass(frozen=True)
+class EmploymentRates:
+    """Hazard tables for the monthly employment step (all monthly, float32 where gathered per resident)."""
+
+    to_employment: np.ndarray  # by origin state
+    to_unemployment: np.ndarray
+    to_inactivity: np.ndarray
+    area_job_entry: np.ndarray  # by area
+    area_unemployment: np.ndarray
+    sickness_hr: np.ndarray  # by area: sickness hazard relative to other inactivity, work-limiting residents
+    duration: np.ndarray  # by months out of work, clipped
+    tenure_exit: np.ndarray  # by job tenure (index 0 = not employed -> 1), clipped
+    work_limiting_entry: np.ndarray  # [not, work-limiting]
+    job_exit_by_group: np.ndarray  # (employed, work-limiting, age): ones when not employed
+    entry_by_age: np.ndarray  # (AGES,)
+    readiness_effect: float
+    # (areas x states x work-limiting x ages, 4): the four base hazards, group modifiers applied
+    by_group: np.ndarray
+
+    @classmethod
+    def build(cls, profiles: Sequence[AreaProfile], params: Parameters) -> EmploymentRates:
+        """Assemble the tables for the run's areas from the resolved parameters."""
+        rate = {k: params[f"employment.rates.{k}"] for k in ("E_U", "E_I", "U_E", "U_I", "I_E", "I_U")}
+        factors = {
+            f: np.array([params[area_factor_path(p.name, p.data_year, f)] for p in profiles])
+            for f in AREA_FACTORS
+        }
+        window = int(params["employment.new_job.window_months"])
+        fragile = fragile_factor(
+            params["employment.new_job.exit_within_window"], window, rate["E_U"] + rate["E_I"]
+        )
+        tenure = np.ones(window + 2)
+        tenure[1 : window + 1] = fragile
+        hr = params["employment.work_limiting_hr"]
+        age_years = np.arange(AGES)
+        entry_age = np.array([params[f"employment.age.entry_{b}"] for b in AGE_BANDS])[
+            AGE_BAND_OF_YEAR[age_years]
+        ]
+        exit_age = np.array([params[f"employment.age.exit_{b}"] for b in AGE_BANDS])[
+            AGE_BAND_OF_YEAR[age_years]
+        ]
+        f32 = np.float32
+        parts = dict(
+            to_employment=np.array([0, rate["U_E"], rate["I_E"], rate["I_E"]], f32),
+            to_unemployment=np.array([rate["E_U"], 0, rate["I_U"], rate["I_U"]], f32),
+            to_inactivity=np.array([rate["E_I"], rate["U_I"], 0, 0], f32),
+            area_job_entry=factors["job_entry"].astype(f32),
+            area_unemployment=factors["unemployment"].astype(f32),
+            sickness_hr=(params["employment.sickness_hr"] * factors["sickness"]).astype(f32),
+            duration=duration_ratio_table(
+                params["employment.duration.ratio"],
+                int(params["employment.duration.short_months"]),
+                int(params["employment.duration.long_months"]),
+            ).astype(f32),
+            tenure_exit=tenure.astype(f32),
+            work_limiting_entry=np.array([1.0, hr], f32),
+            job_exit_by_group=np.stack([np.ones((2, AGES)), np.stack([exit_age, exit_age / hr])]).astype(f32),
+            entry_by_age=entry_age.astype(f32),
+            readiness_effect=float(params["employment.readiness_effect"]),
+        )
+        return cls(**parts, by_group=_combine(parts, len(profiles)))
+
+
+def _combine(p: dict, areas: int) -> np.ndarray:
+    """The four base hazards for every (area, state, work-limiting, age) group, as one gatherable table.
+
+    Everything that depends only on the group is folded in: state intercepts, area factors, the
+    work-limiting hazard ratio, age modifiers and (for the employed) the job-exit modifiers by group.
+    """
+    shape = (areas, 4, 2, AGES)
+    area = np.arange(areas)[:, None, None, None]
+    state = np.arange(4)[None, :, None, None]
+    wl = np.arange(2)[None, None, :, None]
+    age = np.arange(AGES)[None, None, None, :]
+    employed = (state == EMPLOYED).astype(int)
+    job_exit = p["job_exit_by_group"][employed, wl, age]
+    table = np.empty((*shape, 4))
+    table[..., 0] = (
+        p["to_employment"][state]
+        * p["area_job_entry"][area]
+        * p["work_limiting_entry"][wl]
+        * p["entry_by_age"][age]
+    )
+    table[..., 1] = p["to_unemployment"][state] * p["area_unemployment"][area] * job_exit
+    table[..., 2] = p["to_inactivity"][state] * job_exit * np.ones(shape)
+    table[..., 3] = table[..., 2] * p["sickness_hr"][area] * wl
+    return table.reshape(-1, 4).astype(np.float32)
+
+
+def group_key(pop: Population) -> np.ndarray:
+    """Row of :attr:`EmploymentRates.by_group` for every resident (computed in place, small integers)."""
+    key = pop.area.astype(np.int32)
+    key *= 4
+    key += pop.state
+    key *= 2
+    key += pop.work_limiting
+    key *= AGES
+    key += pop.age_months // 12
+    key -= ENTRY_AGE_YEARS
+    return key
+
+
+def hazards(
+    pop: Population, rates: EmploymentRates, mods: Modifiers | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Monthly hazards per resident: job entry, to unemployment, to inactivity (other), to sickness."""
+    mods = Modifiers() if mods is None else mods
+    base = np.take(rates.by_group, group_key(pop), axis=0)
+    duration = np.take(rates.duration, np.minimum(pop.months_out_of_work, len(rates.duration) - 1))
+    entry = base[:, 0] * duration
+    entry *= np.exp(np.float32(rates.readiness_effect) * (pop.readiness - np.float32(0.5)))
+    for slots, factor in mods.get(JOB_ENTRY.name):
+        entry[slots] *= factor
+    # Fragile new jobs; tenure is 0 (factor 1) for residents not employed.
+    job_exit = np.take(rates.tenure_exit, np.minimum(pop.job_tenure, len(rates.tenure_exit) - 1))
+    for slots, factor in mods.get(JOB_EXIT.name):
+        employed = pop.state[slots] == EMPLOYED  # job exit only: not the moves of the out of work
+        job_exit[slots[employed]] *= factor[employed]
+    unemployment = base[:, 1] * job_exit
+    inactivity = base[:, 2] * job_exit
+    sickness = base[:, 3] * job_exit
+    return entry, unemployment, inactivity, sickness
+
+
+def step(
+    pop: Population,
+    rates: EmploymentRates,
+    u: np.ndarray,
+    u_sick: np.ndarray,
+    became_work_limiting: np.ndarray,
+    mods: Modifiers | None = None,
+) -> None:
+    """Advance every resident's employment state by one month, in place.
+
+    Args:
+        pop: the population.
+        rates: the run's hazard tables.
+        u: one uniform per resident for the competing-hazards draw.
+        u_sick: one uniform per resident for moves into long-term sickness on becoming work-limiting.
+        became_work_limiting: residents whose health made them work-limiting this month.
+        mods: this month's programme effects (on job entry and job exit).
+
+    """
+    old = pop.state.copy()
+    # Health-driven moves between the two inactive states; these residents make no other move this month.
+    recovered = (old == INACTIVE_SICK) & (pop.work_limiting == 0)
+    ratio = np.take(rates.sickness_hr, pop.area)
+    fell_sick = (old == INACTIVE_OTHER) & became_work_limiting & (u_sick * (1 + ratio) < ratio)
+    moved = recovered | fell_sick
+
+    entry, unemployment, inactivity, sickness = hazards(pop, rates, mods)
+    total = entry + unemployment + inactivity + sickness
+    leave = -np.expm1(-total)
+    scale = np.divide(leave, total, out=np.zeros_like(total), where=total > 0)
+    cut_e = entry * scale
+    cut_u = cut_e + unemployment * scale
+    cut_i = cut_u + inactivity * scale
+    cut_s = cut_i + sickness * scale
+    # Destination intervals of the one uniform: [0, cut_e) E, [cut_e, cut_u) U, [cut_u, cut_i) IO,
+    # [cut_i, cut_s) IS; above cut_s (= the probability of leaving) the resident stays.
+    new = old.copy()
+    new[(u < cut_e) & ~moved] = EMPLOYED
+    new[(u >= cut_e) & (u < cut_u) & ~moved] = UNEMPLOYED
+    new[(u >= cut_u) & (u < cut_i) & ~moved] = INACTIVE_OTHER
+    new[(u >= cut_i) & (u < cut_s) & ~moved] = INACTIVE_SICK
+    new[recovered] = INACTIVE_OTHER
+    new[fell_sick] = INACTIVE_SICK
+    pop.state[:] = new
+
+    was_employed = old == EMPLOYED
+    employed = new == EMPLOYED
+    stayed_out = ~was_employed & ~employed
+    pop.job_tenure[:] = (pop.job_tenure + 1) * (was_employed & employed) + (employed & ~was_employed)
+    out = np.minimum(pop.months_out_of_work.astype(np.int32) + 1, MAX_MONTHS)
+    pop.months_out_of_work[:] = out * stayed_out + (was_employed & ~employed)
+    np.minimum(pop.job_tenure, MAX_MONTHS, out=pop.job_tenure)
+
+
+class Employment:
+    """The monthly employment step (streams ``employment`` and ``employment.sickness``)."""
+
+    order: ClassVar[int] = 40
+
+    def step(self, model: Any, month: Month) -> None:
+        """Keep the state before the month's moves, then move everyone."""
+        pop, streams, n = model.population, model.streams, len(model.population)
+        month.before = pop.state.copy()
+        step(
+            pop,
+            model.context.employment,
+            streams.uniform("employment", month.number, n),
+            streams.uniform("employment.sickness", month.number, n),
+            month.became_work_limiting,
+            month.mods,
+        )

@@ -1,0 +1,348 @@
+"""Health conditions (a registry), their monthly onset and recovery, and work-limiting status.
+
+Each condition is one registered :class:`Condition`: where it is held, how its target prevalence varies by
+area, sex and age, and its monthly recovery. Its parameters live under ``health.<key>.*``; the ledger prices
+it from ``fiscal.nhs.<key>_per_year`` and ``fiscal.nhs.gp_visits_<key>`` and appraisal values it from
+``appraisal.utility.<key>_decrement`` when those parameters exist. Built in:
+
+- common mental disorder (CMD) and severe mental illness (SMI), one ``mental_health`` state per resident: CMD
+  recovery = incidence / prevalence (Dykxhoorn et al. 2023 incidence, APMS 2014 prevalence, about 0.47 a
+  year); SMI exit likewise (Hardoon et al. 2013; QOF 2019/20); prevalence x the area's depression-register
+  index and the sex gradient (CMD);
+- musculoskeletal (back pain): 25% completely recovered at 12 months (Croft et al. 1998), with the age and sex
+  gradients of all MSK conditions (the cohort drift along the age gradient added to onset);
+- other long-term conditions: prevalence derived from the share with any condition, recovery an assumption.
+
+Onset is solved per area, sex and single year of age so that the stationary prevalence, averaged over the
+area's employed and out-of-work residents (onset raised by ``onset_hr_workless`` out of work), equals the
+target. A new condition episode makes a resident work-limiting with probability
+``health.work_limiting.onset_probability`` (fitted to the 24% disabled share of the working-age population);
+work-limiting status ends when the resident has no condition left. Programme effects multiply a condition's
+recovery for the residents they touch (its named rate, e.g. ``health.msk.recovery``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from model.config.areas import AreaProfile
+from model.config.parameters import Parameters
+from model.config.vocabulary import CONDITIONS, EMPLOYED, MH_CMD, MH_NONE, MH_SMI
+from model.core.components import Month
+from model.core.modifiers import Modifiers, combine, rate
+from model.core.population import AGES, ENTRY_AGE_YEARS, MAX_MONTHS, Population, column
+
+column("mental_health", np.uint8, "index into MENTAL_HEALTH: none, common mental disorder, SMI")
+column("msk", np.uint8, "1 with a musculoskeletal condition (back pain)")
+column("other_condition", np.uint8, "1 with another long-term condition")
+column("work_limiting", np.uint8, "1 if a health condition limits the work the resident can do")
+column(
+    "months_limited", np.int16, "months in the current work-limiting spell, this month included (0 if not)"
+)
+
+Targets = tuple[np.ndarray, np.ndarray | None]  # prevalence (areas, sex, age) and its drift per month
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A registered health condition.
+
+    Attributes:
+        name: the name used in eligibility rules and outputs.
+        key: parameter prefix (``health.<key>.*``) and, for conditions with a column of their own, the
+            random stream ``health.<key>``.
+        column: the population column holding it; ``value`` is the column's value when present and
+            ``levels`` how many values the column takes.
+        target: target prevalence by (area, sex, single year of age), and the monthly drift of prevalence
+            along the age gradient (or None), from the run's areas and parameters.
+        recovery: monthly probability of recovering.
+        recovery_rate: the named rate programmes may modify (None: not modifiable).
+
+    """
+
+    name: str
+    key: str
+    column: str
+    target: Callable[[Sequence[AreaProfile], Parameters], Targets]
+    recovery: Callable[[Parameters], float]
+    value: int = 1
+    levels: int = 2
+    recovery_rate: str | None = None
+
+
+def condition(**fields) -> Condition:
+    """Register a condition (and its recovery rate, when programmes may modify it)."""
+    entry = Condition(**fields)
+    if entry.recovery_rate:
+        rate(entry.recovery_rate, "hazard_ratio", f"monthly recovery from {entry.name.replace('_', ' ')}")
+    return CONDITIONS.register(entry)
+
+
+def _prob(monthly_hazard: float | np.ndarray) -> float | np.ndarray:
+    return -np.expm1(-np.asarray(monthly_hazard, dtype=float))
+
+
+def _sex_gradient(params: Parameters, women: str, men: str) -> np.ndarray:
+    """Relative prevalence of women and men, averaging 1 over the population's sex mix."""
+    male = params["demography.male_share"]
+    w, m = params[women], params[men]
+    return np.array([w, m]) / ((1 - male) * w + male * m)
+
+
+def _cmd_target(profiles: Sequence[AreaProfile], params: Parameters) -> Targets:
+    sex = _sex_gradient(params, "health.cmd.prevalence_women", "health.cmd.prevalence_men")
+    index = np.array([p.depression_register_index for p in profiles])
+    shape = np.ones((len(profiles), 2, AGES))
+    return params["health.cmd.prevalence"] * index[:, None, None] * sex[None, :, None] * shape, None
+
+
+def _smi_target(profiles: Sequence[AreaProfile], params: Parameters) -> Targets:
+    return np.full((len(profiles), 2, AGES), params["health.smi.prevalence"]), None
+
+
+def _msk_target(profiles: Sequence[AreaProfile], params: Parameters) -> Targets:
+    """Age gradient linear between the midpoints of the 20-34 and 75-84 bands (27 and 79.5)."""
+    ages = np.arange(ENTRY_AGE_YEARS, ENTRY_AGE_YEARS + AGES, dtype=float)
+    lo = params["health.msk.broad_prevalence_age_20_34"]
+    hi = params["health.msk.broad_prevalence_age_75_84"]
+    slope = (hi - lo) / (79.5 - 27.0)
+    age_shape = lo + slope * (ages - 27.0)
+    sex = _sex_gradient(params, "health.msk.broad_prevalence_women", "health.msk.broad_prevalence_men")
+    scale = params["health.msk.prevalence"] / age_shape.mean()
+    n = len(profiles)
+    target = scale * sex[None, :, None] * age_shape[None, None, :] * np.ones((n, 1, 1))
+    drift = scale * sex[None, :, None] * slope / 12 * np.ones((n, 1, AGES))
+    return target, drift
+
+
+def _other_target(profiles: Sequence[AreaProfile], params: Parameters) -> Targets:
+    """What is left of the share with any condition once CMD and MSK are accounted for (independence)."""
+    other = 1 - (1 - params["health.other.any_condition_prevalence"]) / (
+        (1 - params["health.cmd.prevalence"]) * (1 - params["health.msk.prevalence"])
+    )
+    return np.full((len(profiles), 2, AGES), max(other, 0.0)), None
+
+
+CMD = condition(
+    name="common_mental_disorder",
+    key="cmd",
+    column="mental_health",
+    value=MH_CMD,
+    levels=3,
+    target=_cmd_target,
+    recovery=lambda p: float(_prob(p["health.cmd.incidence"] / p["health.cmd.prevalence"] / 12)),
+    recovery_rate="health.mental_health.recovery",
+)
+SMI = condition(
+    name="severe_mental_illness",
+    key="smi",
+    column="mental_health",
+    value=MH_SMI,
+    levels=3,
+    target=_smi_target,
+    recovery=lambda p: float(_prob(p["health.smi.incidence"] / p["health.smi.prevalence"] / 12)),
+)
+MSK = condition(
+    name="musculoskeletal",
+    key="msk",
+    column="msk",
+    target=_msk_target,
+    recovery=lambda p: 1 - (1 - p["health.msk.recovery_12m"]) ** (1 / 12),
+    recovery_rate="health.msk.recovery",
+)
+OTHER = condition(
+    name="other_condition",
+    key="other",
+    column="other_condition",
+    target=_other_target,
+    recovery=lambda p: 1 - (1 - p["health.other.recovery_per_year"]) ** (1 / 12),
+    recovery_rate="health.other.recovery",
+)
+
+
+def has(pop: Population, name: str, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Whether each resident in ``slots`` has condition ``name``."""
+    c = CONDITIONS[name]
+    return getattr(pop, c.column)[slots] == c.value
+
+
+def any_condition(pop: Population, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """True where the resident has at least one health condition."""
+    columns = dict.fromkeys(c.column for c in CONDITIONS)
+    return np.logical_or.reduce([getattr(pop, name)[slots] > 0 for name in columns])
+
+
+def count_conditions(pop: Population, slots: np.ndarray) -> np.ndarray:
+    """Number of health conditions per resident: the health side of distance travelled."""
+    return sum((has(pop, c.name, slots) for c in CONDITIONS), np.zeros(len(slots), np.uint8)).astype(np.uint8)
+
+
+def solve_onset(target: np.ndarray, recovery: np.ndarray, employed_share: np.ndarray, hr_workless: float):
+    """Monthly onset probability (employed) making the stationary prevalence equal ``target``.
+
+    For a two-state condition with onset probability b (employed), h*b (out of work) and recovery probability
+    r, the stationary prevalence averaged over employed share e is e*b/(b+r) + (1-e)*hb/(hb+r). Setting it to
+    P gives h(1-P) b^2 + r(e + (1-e)h - P(1+h)) b - P r^2 = 0, whose positive root is returned.
+    """
+    target = np.clip(np.asarray(target, dtype=float), 1e-9, 1 - 1e-9)
+    e = np.asarray(employed_share, dtype=float)
+    r = np.asarray(recovery, dtype=float)
+    h = float(hr_workless)
+    a = h * (1 - target)
+    b = r * (e + (1 - e) * h - target * (1 + h))
+    c = -target * r**2
+    return (-b + np.sqrt(b**2 - 4 * a * c)) / (2 * a)
+
+
+@dataclass(frozen=True)
+class HealthRates:
+    """Monthly health transition probabilities, per registered condition (by key).
+
+    Onset and prevalence tables have shape (areas, sex, single year of age, out of work) and are indexed with
+    :func:`group_index`. Prevalence tables give the stationary probability of each condition, used to draw
+    the initial population.
+    """
+
+    onset: Mapping[str, np.ndarray]
+    prevalence: Mapping[str, np.ndarray]
+    recovery: Mapping[str, float]
+    work_limiting_onset: float
+    onset_by_group: np.ndarray  # (groups, conditions): onset in registry order, one gather per month
+
+    @classmethod
+    def build(cls, profiles: Sequence[AreaProfile], params: Parameters) -> HealthRates:
+        """Derive the rates for the run's areas (see the module docstring for the derivation)."""
+        shape = (len(profiles), 2, AGES, 2)
+        employed = np.array([p.state_shares()[0] for p in profiles])[:, None, None]
+        onset, prevalence, recovery = {}, {}, {}
+        for c in CONDITIONS:
+            target, drift = c.target(profiles, params)
+            recovery[c.key] = c.recovery(params)
+            hr = params[f"health.{c.key}.onset_hr_workless"]
+            target = np.clip(target, 1e-9, 0.95)
+            # Cohort drift: onset must also supply the rise in prevalence with age (zero where flat).
+            effective_recovery = recovery[c.key] + (0.0 if drift is None else drift) / target
+            base = solve_onset(target, effective_recovery, employed, hr)
+            on = np.empty(shape)
+            on[..., 0], on[..., 1] = base, np.minimum(base * hr, 1.0)
+            onset[c.key] = on.astype(np.float32)
+            prevalence[c.key] = on / (on + effective_recovery[..., None])
+        stacked = np.stack([onset[c.key].ravel() for c in CONDITIONS], axis=1)
+        return cls(onset, prevalence, recovery, params["health.work_limiting.onset_probability"], stacked)
+
+
+def group_index(pop: Population) -> np.ndarray:
+    """Flat index into the (area, sex, age, out-of-work) tables for every resident (computed in place)."""
+    g = pop.area.astype(np.int32)
+    g *= 2
+    g += pop.male
+    g *= AGES
+    g += pop.age_months // 12
+    g -= ENTRY_AGE_YEARS
+    g *= 2
+    g += pop.state != EMPLOYED
+    return g
+
+
+def _mental_health(
+    pop: Population, rates: HealthRates, onset_p: np.ndarray, u: np.ndarray, mods: Modifiers
+) -> np.ndarray:
+    """CMD and SMI share one state and one uniform: onset of either, recovery, or CMD escalating to SMI."""
+    k_cmd, k_smi = CONDITIONS.names().index(CMD.name), CONDITIONS.names().index(SMI.name)
+    mh = pop.mental_health
+    p_cmd, p_smi = onset_p[:, k_cmd], onset_p[:, k_smi]
+    p_cmd_rec, p_smi_exit = np.float32(rates.recovery[CMD.key]), np.float32(rates.recovery[SMI.key])
+    none, cmd, smi = mh == MH_NONE, mh == MH_CMD, mh == MH_SMI
+    to_cmd = none & (u < p_cmd)
+    cmd_to_smi = cmd & (u >= p_cmd_rec) & (u < p_cmd_rec + p_smi)
+    recovered = (cmd & (u < p_cmd_rec)) | (smi & (u < p_smi_exit))
+    effects = mods.get(CMD.recovery_rate)
+    if effects:
+        slots, factor = combine(effects)
+        p = np.minimum(p_cmd_rec * factor, np.float32(1))
+        c, uu = cmd[slots], u[slots]
+        recovered[slots] = (c & (uu < p)) | (smi[slots] & (uu < p_smi_exit))
+        cmd_to_smi[slots] = c & (uu >= p) & (uu < p + p_smi[slots])
+    to_smi = (none & ~to_cmd & (u < p_cmd + p_smi)) | cmd_to_smi
+    mh[to_cmd] = MH_CMD
+    mh[to_smi] = MH_SMI
+    mh[recovered] = MH_NONE
+    return to_cmd | to_smi
+
+
+def _binary(
+    pop: Population,
+    condition: Condition,
+    rates: HealthRates,
+    p_on: np.ndarray,
+    u: np.ndarray,
+    mods: Modifiers,
+) -> np.ndarray:
+    """A condition held in a column of its own: onset or recovery with one uniform."""
+    held = getattr(pop, condition.column)
+    has_it = held.astype(bool)
+    p_rec = np.float32(rates.recovery[condition.key])
+    starts = ~has_it & (u < p_on)
+    ends = has_it & (u < p_rec)
+    effects = mods.get(condition.recovery_rate) if condition.recovery_rate else []
+    if effects:
+        slots, factor = combine(effects)
+        ends[slots] = has_it[slots] & (u[slots] < np.minimum(p_rec * factor, np.float32(1)))
+    held[starts] = 1
+    held[ends] = 0
+    return starts
+
+
+def draw_names() -> tuple[str, ...]:
+    """The uniforms the health step needs per resident: one per condition column, and work-limiting onset."""
+    columns = dict.fromkeys(c.column for c in CONDITIONS)
+    keys = ["mental" if name == "mental_health" else _owner(name).key for name in columns]
+    return (*keys, "work_limiting")
+
+
+def _owner(column_name: str) -> Condition:
+    return next(c for c in CONDITIONS if c.column == column_name)
+
+
+def step(
+    pop: Population, rates: HealthRates, draws: Mapping[str, np.ndarray], mods: Modifiers | None = None
+) -> np.ndarray:
+    """Advance every resident's health by one month.
+
+    Args:
+        pop: the population, changed in place.
+        rates: the run's health rates.
+        draws: one uniform per resident for each name in :func:`draw_names`.
+        mods: this month's programme effects (on conditions' recovery rates).
+
+    Returns:
+        Mask of residents who became work-limiting this month.
+
+    """
+    mods = Modifiers() if mods is None else mods
+    onset_p = np.take(rates.onset_by_group, group_index(pop), axis=0)
+    onset = _mental_health(pop, rates, onset_p, draws["mental"], mods)
+    for k, c in enumerate(CONDITIONS):
+        if c.column != "mental_health":
+            onset |= _binary(pop, c, rates, onset_p[:, k], draws[c.key], mods)
+    became = onset & (pop.work_limiting == 0) & (draws["work_limiting"] < rates.work_limiting_onset)
+    pop.work_limiting[became] = 1
+    pop.work_limiting &= any_condition(pop).astype(np.uint8)
+    pop.months_limited[:] = np.minimum(pop.months_limited + 1, MAX_MONTHS) * pop.work_limiting
+    return became
+
+
+class Health:
+    """The monthly health step (streams ``health.<name>`` for each of :func:`draw_names`)."""
+
+    order: ClassVar[int] = 30
+
+    def step(self, model: Any, month: Month) -> None:
+        """Draw the month's uniforms and advance everyone's health."""
+        n = len(model.population)
+        draws = {k: model.streams.uniform(f"health.{k}", month.number, n) for k in draw_names()}
+        month.became_work_limiting = step(model.population, model.context.health, draws, month.mods)

@@ -1,0 +1,63 @@
+"""Readiness for work: a latent 0-1 index of confidence, self-efficacy and skills.
+
+Assumptions (no source; listed in the README and covered by sensitivity tests): readiness reverts each month
+towards a target that depends on the employment state, closing ``readiness.reversion`` of the gap; initial
+readiness is Beta-distributed around the state's target with concentration ``readiness.concentration``;
+job entry rises by ``employment.readiness_effect`` on the log scale per unit of readiness. Programmes add
+readiness gains (their "distance travelled") that then decay by the same reversion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from model.config.parameters import Parameters
+from model.config.vocabulary import STATES
+from model.core.components import Month
+from model.core.modifiers import Modifiers, rate
+from model.core.population import Population, column
+
+column("readiness", np.float32, "latent 0-1 distance from work (confidence, self-efficacy, skills)")
+GAIN = rate("readiness.gain", "gain", "monthly addition to readiness (a programme's distance travelled)")
+
+
+@dataclass(frozen=True)
+class ReadinessRules:
+    """Targets by employment state, monthly reversion and the spread of initial readiness."""
+
+    target: np.ndarray
+    reversion: float
+    concentration: float
+
+    @classmethod
+    def build(cls, params: Parameters) -> ReadinessRules:
+        """Read the rules from the resolved parameters."""
+        target = np.array([params[f"readiness.target_{s}"] for s in STATES], dtype=np.float32)
+        return cls(target, params["readiness.reversion"], params["readiness.concentration"])
+
+    def initial(self, state: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Draw initial readiness for residents in ``state``."""
+        t = np.clip(self.target[state].astype(float), 1e-3, 1 - 1e-3)
+        return rng.beta(t * self.concentration, (1 - t) * self.concentration).astype(np.float32)
+
+
+def step(pop: Population, rules: ReadinessRules, mods: Modifiers | None = None) -> None:
+    """Revert readiness towards the state's target, add programme gains, keep it within [0, 1]."""
+    r = pop.readiness
+    r += np.float32(rules.reversion) * (rules.target[pop.state] - r)
+    for slots, gain in (mods or Modifiers()).get(GAIN.name):
+        r[slots] += gain
+    np.clip(r, 0.0, 1.0, out=r)
+
+
+class Readiness:
+    """The monthly readiness step."""
+
+    order: ClassVar[int] = 60
+
+    def step(self, model: Any, month: Month) -> None:
+        """Revert towards the state's target and add programme gains."""
+        step(model.population, model.context.readiness, month.mods)

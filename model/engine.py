@@ -1,0 +1,260 @@
+"""The engine: the run's context, one Mesa model per arm stepped through its components, and ``simulate``.
+
+``simulate(scenario, replication=r)`` builds a seeded synthetic population, runs the burn-in, then runs two
+arms from the same population with the same random streams: ``counterfactual`` (no programmes) and
+``scenario``. Impact is their difference per replication (common random numbers). Ensembles, calibration and
+sensitivity analyses all call ``simulate``.
+
+A month is a loop over components in their declared order (:mod:`model.core.components`): demography (10),
+programmes (20, scenario arm), health (30), employment (40), participants' job starts (45, scenario arm),
+earnings (50), readiness (60), the fiscal ledger (70) and recording (80). Mesa keeps the clock (``steps``)
+and the agents: the areas, and the programmes' service agents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from model.config.areas import AreaProfile, packaged_profiles
+from model.config.parameters import AREA_FACTORS, Parameters, area_factor_path
+from model.config.scenario import Scenario, month_index
+from model.config.vocabulary import ARMS, STATES
+from model.core.components import Component, Month
+from model.core.population import Population
+from model.core.recording import Counts
+from model.core.streams import Streams
+from model.dynamics import employment, health, readiness
+from model.dynamics.demography import Demography
+from model.dynamics.earnings import Earnings, PayRules
+from model.dynamics.synthesis import area_sizes, draw_residents
+from model.economics.ledger import Ledger
+from model.programmes.programme import Programme
+from model.programmes.services import ProgrammeRecord, Services
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Everything a run needs that does not change during it: areas, parameters and derived rate tables."""
+
+    scenario: Scenario
+    params: Parameters
+    profiles: tuple[AreaProfile, ...]
+    sizes: tuple[int, ...]
+    health: health.HealthRates
+    employment: employment.EmploymentRates
+    readiness: readiness.ReadinessRules
+    pay: PayRules
+    programmes: tuple[Programme, ...] = ()
+
+    @classmethod
+    def build(
+        cls, scenario: Scenario, params: Parameters, profiles: Sequence[AreaProfile] | None = None
+    ) -> RunContext:
+        """Resolve the scenario's areas and derive the rate tables."""
+        if profiles is None:
+            table = packaged_profiles()
+            profiles = [table[(a, scenario.population.data_year)] for a in scenario.population.areas]
+        profiles = tuple(profiles)
+        sizes = tuple(area_sizes(profiles, scenario.population.scale))
+        return cls(
+            scenario=scenario,
+            params=params,
+            profiles=profiles,
+            sizes=sizes,
+            health=health.HealthRates.build(profiles, params),
+            employment=employment.EmploymentRates.build(profiles, params),
+            readiness=readiness.ReadinessRules.build(params),
+            pay=PayRules.build(profiles, params),
+            programmes=tuple(
+                Programme.resolve(spec, i, scenario, params, profiles, sizes)
+                for i, spec in enumerate(scenario.programmes)
+            ),
+        )
+
+    def draw(
+        self, area: np.ndarray, rng: np.random.Generator, age_months: np.ndarray | None = None
+    ) -> Population:
+        """Draw residents of the given areas from their profiles."""
+        return draw_residents(
+            area, self.profiles, self.params, self.health, self.readiness, self.pay, rng, age_months
+        )
+
+    def initial_population(self, streams: Streams) -> Population:
+        """The synthetic population before burn-in: areas in contiguous blocks of slots."""
+        area = np.repeat(np.arange(len(self.profiles)), self.sizes)
+        return self.draw(area, streams.generator("synthesis", 0))
+
+
+class AreaAgent(mesa.Agent):
+    """One local authority area in a run: its published profile and fitted hazard factors.
+
+    The area factors are fitted by ``healthwork calibrate`` so that a no-programme baseline holds the area's
+    published employment, unemployment and sickness-inactivity rates: ``job_entry`` multiplies job-finding
+    hazards, ``unemployment`` multiplies hazards into unemployment and ``sickness`` the odds that a
+    work-limiting resident leaving for inactivity becomes long-term sick.
+    """
+
+    def __init__(self, model: mesa.Model, index: int, profile: AreaProfile, params: Parameters, slots: slice):
+        super().__init__(model)
+        self.index = index
+        self.profile = profile
+        self.slots = slots
+        self.factors = {f: params[area_factor_path(profile.name, profile.data_year, f)] for f in AREA_FACTORS}
+
+    def shares(self) -> dict[str, float]:
+        """Current shares of the area's residents in each employment state."""
+        state = self.model.population.state[self.slots]
+        counts = np.bincount(state, minlength=len(STATES)) / max(len(state), 1)
+        return dict(zip(STATES, counts.tolist(), strict=True))
+
+
+class HealthWorkModel(mesa.Model):
+    """One arm of one replication: the residents (arrays) and the areas (Mesa agents), one step per month.
+
+    The month number is Mesa's step counter offset by ``first_month`` (burn-in months are 0 and below); the
+    run's scenario is ``context.scenario`` (Mesa's own ``scenario`` attribute is left alone).
+
+    Args:
+        context: the run's areas, parameters and rate tables.
+        population: the residents; the model changes them in place.
+        streams: the replication's random streams (shared by both arms).
+        arm: "counterfactual", "scenario", "burn-in" or "trial".
+        first_month: number of the first month this model will simulate.
+        counts: where to record aggregates (months 1.. are recorded; month 0 on construction), or None.
+        programmes: resolved programmes this arm runs (none in the counterfactual).
+        ledger: the arm's fiscal ledger (recorded from month 1), or None.
+        months: months of programme records to keep (default: the scenario's horizon).
+
+    """
+
+    def __init__(
+        self,
+        context: RunContext,
+        population: Population,
+        streams: Streams,
+        *,
+        arm: str,
+        first_month: int = 1,
+        counts: Counts | None = None,
+        programmes: Sequence[Programme] = (),
+        ledger: Ledger | None = None,
+        months: int | None = None,
+    ):
+        super().__init__(rng=streams.model_rng())
+        self.context = context
+        self.population = population
+        self.streams = streams
+        self.arm = arm
+        self.first_month = first_month
+        # Slots are in contiguous blocks by area (also in a trial cohort, which keeps slot order).
+        bounds = np.searchsorted(population.area, np.arange(len(context.profiles) + 1))
+        self.areas = [
+            AreaAgent(self, i, profile, context.params, slice(int(bounds[i]), int(bounds[i + 1])))
+            for i, profile in enumerate(context.profiles)
+        ]
+        horizon = months if months is not None else context.scenario.horizon_months
+        self.services = Services(self, programmes, horizon) if programmes else None
+        parts: list[Component | None] = [
+            Demography(),
+            self.services,
+            health.Health(),
+            employment.Employment(),
+            self.services.outcomes() if self.services else None,
+            Earnings(),
+            readiness.Readiness(),
+            ledger,
+            counts,
+        ]
+        self.components: list[Component] = sorted((c for c in parts if c is not None), key=lambda c: c.order)
+        self._start_index = month_index(context.scenario.start) - 1
+        if counts is not None:
+            counts.record(0, population)
+
+    @property
+    def month(self) -> int:
+        """Number of the month last simulated (Mesa's step count offset by the first month)."""
+        return self.first_month - 1 + self.steps
+
+    def step(self) -> None:
+        """Simulate one month: every component in order."""
+        number = self.first_month + self.steps - 1  # Mesa counts this step before calling it
+        month = Month(number=number, index=self._start_index + number)
+        for component in self.components:
+            component.step(self, month)
+
+
+@dataclass
+class ReplicationResult:
+    """Recorded counts of both arms of one replication.
+
+    ``scenario_simulated`` is False when the scenario arm was not run because it is identical by construction
+    (no programmes): its counts are then the counterfactual's.
+    """
+
+    replication: int
+    counts: dict[str, Counts]
+    scenario_simulated: bool
+    programmes: ProgrammeRecord | None = None
+    ledgers: dict[str, np.ndarray] | None = None  # by arm: (months + 1, areas, ledger items)
+
+
+def burned_in_population(context: RunContext, streams: Streams) -> Population:
+    """Draw the population and run the burn-in months before the scenario start."""
+    pop = context.initial_population(streams)
+    burn_in = int(context.params["simulation.burn_in_months"])
+    if burn_in:
+        model = HealthWorkModel(context, pop, streams, arm="burn-in", first_month=1 - burn_in)
+        model.run_for(burn_in)
+    return pop
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    replication: int = 0,
+    params: Parameters | None = None,
+    profiles: Sequence[AreaProfile] | None = None,
+    simulate_identical_arms: bool = False,
+    ledger: bool = True,
+) -> ReplicationResult:
+    """Run one replication of a scenario: both arms from the same seeded population and streams.
+
+    Args:
+        scenario: the validated scenario.
+        replication: replication number (selects the random streams).
+        params: resolved parameters (by default the scenario's own, see :meth:`Scenario.resolved_parameters`).
+        profiles: area profiles to use instead of the packaged ones (calibration reference populations).
+        simulate_identical_arms: run the scenario arm even when it has no programmes (tests of common random
+            numbers); otherwise such an arm is copied from the counterfactual.
+        ledger: keep the fiscal ledger (off for calibration runs, whose reference populations have no pay).
+
+    Returns:
+        The recorded counts of both arms.
+
+    """
+    params = scenario.resolved_parameters() if params is None else params
+    context = RunContext.build(scenario, params, profiles)
+    streams = Streams(scenario.seed, replication)
+    start = burned_in_population(context, streams)
+    horizon = scenario.horizon_months
+    counts, ledgers, simulated, record = {}, {}, False, None
+    for arm in ARMS:
+        if arm == "scenario" and not (scenario.has_programmes() or simulate_identical_arms):
+            counts[arm], ledgers[arm] = counts["counterfactual"], ledgers["counterfactual"]
+            continue
+        counts[arm] = Counts.empty(horizon, len(context.profiles))
+        book = Ledger(params, horizon, len(context.profiles), month_index(scenario.start)) if ledger else None
+        programmes = context.programmes if arm == "scenario" else ()
+        model = HealthWorkModel(
+            context, start.copy(), streams, arm=arm, counts=counts[arm], programmes=programmes, ledger=book
+        )
+        model.run_for(horizon)
+        ledgers[arm] = book.values if book is not None else None
+        if arm == "scenario":
+            simulated = True
+            record = model.services.record() if model.services is not None else None
+    return ReplicationResult(replication, counts, simulated, record, ledgers if ledger else None)

@@ -1,0 +1,565 @@
+"""Calibration of the no-programme baseline (``healthwork calibrate``).
+
+Three stages, each matching simulated moments to sourced targets by adjusting one unknown per target
+(a damped diagonal secant iteration on common random numbers, so successive evaluations differ only through
+the unknowns):
+
+A. National flows (UK, Apr-Jun 2013 stocks): the six hazard intercepts of the reference resident and the
+   relative hazard of leaving for long-term sickness, so that the heterogeneous population reproduces the LFS
+   gross flow rates (calibration/targets/national_flows.csv) and the long-term sick share of the inactive.
+B. Disability (UK, 2023): the work-limiting hazard ratio and the chance a condition episode is work-limiting,
+   so that 24% of residents are work-limiting and 54.2% of them employed (calibration/targets/disability.csv);
+   the UK-2023 area factors hold the UK employment, unemployment and sickness-inactivity rates meanwhile.
+   A and B alternate until neither moves.
+C. Areas: for each area and data year, the three area factors (job entry, unemployment, sickness) so that the
+   area's baseline holds its published employment, unemployment and sickness-inactivity rates.
+D. IPS effects (trial emulation on the UK 2023 population): the hazard ratio on job entry for IPS participants
+   with severe mental illness, a common mental disorder, or neither, so that the emulated trial reproduces the
+   published risk ratio (calibration/targets/ips_trials.csv); the hazard ratios reproducing the bounds of its
+   interval give the lognormal uncertainty (median and 95th percentile) drawn once per replication.
+
+Fitted values are written to ``model/data/fitted/`` (the package's defaults) and a report of every target
+against what the fitted model achieves to ``calibration/fit_report.csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from scipy.special import ndtri
+
+from model.config.areas import AreaProfile, packaged_profiles, read_profiles
+from model.config.parameters import (
+    AREA_FACTORS,
+    Parameters,
+    area_factor_path,
+    default_parameters,
+    read_csv_rows,
+)
+from model.config.scenario import EffectSpec, PopulationSpec, ProgrammeSpec, Scenario
+from model.config.vocabulary import (
+    EMPLOYED,
+    INACTIVE_OTHER,
+    INACTIVE_SICK,
+    MH_CMD,
+    MH_NONE,
+    MH_SMI,
+    UNEMPLOYED,
+)
+from model.core.files import REPO, atomic_write_text, git_revision
+from model.core.recording import Counts
+from model.core.streams import Streams
+from model.engine import RunContext, burned_in_population, simulate
+from model.experiments.executors import Executor, SerialExecutor
+from model.experiments.trial import Cohort, draw_cohort, follow, outcomes
+from model.programmes.programme import Programme
+
+TARGETS = REPO / "calibration" / "targets"
+FITTED = Path(__file__).resolve().parents[1] / "data" / "fitted"
+REPORT = REPO / "calibration" / "fit_report.csv"
+FLOWS = ("E_U", "E_I", "U_E", "U_I", "I_E", "I_U")
+STAGE_B_PARAMETERS = ("employment.work_limiting_hr", "health.work_limiting.onset_probability")
+
+
+# ------------------------------------------------------------------------------------------------ moments
+
+
+def flow_rates(counts: Counts) -> dict[str, float]:
+    """Monthly flow rates between employment (E), unemployment (U) and inactivity (I), pooled over areas.
+
+    Rate = moves from origin to destination in the month / residents in the origin at the start of the month,
+    summed over the run's months (the LFS definition, with inactive sick and other pooled as I).
+    """
+    flows = counts.flows[1:].sum(axis=1)  # (months, 4, 4)
+    origin = counts.stocks[:-1].sum(axis=1)  # start-of-month stocks
+    groups = {"E": [EMPLOYED], "U": [UNEMPLOYED], "I": [INACTIVE_SICK, INACTIVE_OTHER]}
+    rates = {}
+    for name in FLOWS:
+        a, b = groups[name[0]], groups[name[2]]
+        moved = flows[:, a][:, :, b].sum()
+        rates[name] = float(moved / origin[:, a].sum())
+    return rates
+
+
+def stock_rates(counts: Counts) -> dict[str, np.ndarray]:
+    """Per area and month: employment, unemployment (of the active) and inactivity rates, in percent."""
+    s = counts.stocks.astype(float)
+    n = s.sum(axis=2)
+    active = s[..., EMPLOYED] + s[..., UNEMPLOYED]
+    return {
+        "employment_rate": 100 * s[..., EMPLOYED] / n,
+        "unemployment_rate": 100 * s[..., UNEMPLOYED] / np.maximum(active, 1),
+        "inactivity_rate": 100 * (s[..., INACTIVE_SICK] + s[..., INACTIVE_OTHER]) / n,
+        "inactive_sick_rate": 100 * s[..., INACTIVE_SICK] / n,
+    }
+
+
+def moments(counts: Counts) -> dict[str, float]:
+    """Run averages (months 1 onward, all areas pooled) of the calibrated quantities."""
+    s = counts.stocks[1:].sum(axis=(0, 1)).astype(float)
+    limiting = counts.limiting[1:].sum(axis=(0, 1)).astype(float)
+    n = s.sum()
+    out = {
+        "employment_rate": s[EMPLOYED] / n,
+        "unemployment_share": s[UNEMPLOYED] / n,
+        "inactive_sick_rate": s[INACTIVE_SICK] / n,
+        "sick_share_of_inactive": s[INACTIVE_SICK] / (s[INACTIVE_SICK] + s[INACTIVE_OTHER]),
+        "work_limiting_prevalence": limiting.sum() / n,
+        "employment_rate_work_limiting": limiting[EMPLOYED] / limiting.sum(),
+        "employment_rate_not_work_limiting": (s[EMPLOYED] - limiting[EMPLOYED]) / (n - limiting.sum()),
+    }
+    out.update({f"flow.{k}": v for k, v in flow_rates(counts).items()})
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ solver
+
+
+@dataclass(frozen=True)
+class Target:
+    """A quantity to match: the moment's name, its target value, transform and absolute tolerance."""
+
+    moment: str
+    value: float
+    tolerance: float
+    transform: str = "log"  # or "logit"
+
+
+def _g(x: float, transform: str) -> float:
+    x = min(max(x, 1e-12), 1 - 1e-12) if transform == "logit" else max(x, 1e-12)
+    return math.log(x / (1 - x)) if transform == "logit" else math.log(x)
+
+
+def _g_inv(y: float, transform: str) -> float:
+    return 1 / (1 + math.exp(-y)) if transform == "logit" else math.exp(y)
+
+
+def solve(
+    evaluate: Callable[[Parameters], dict[str, float]],
+    params: Parameters,
+    unknowns: Sequence[tuple[str, str]],
+    targets: Sequence[Target],
+    max_evaluations: int = 60,
+    log: Callable[[str], None] = print,
+) -> tuple[Parameters, dict[str, float], int]:
+    """Adjust the unknowns (path, transform) until every target's moment is within tolerance.
+
+    Broyden's method in transformed space (log or logit of each unknown and moment), started from a
+    finite-difference Jacobian (step 0.1: large enough to move many residents under common random numbers),
+    with step halving when a step does not reduce the residual. Returns the fitted parameters, the moments
+    they achieve and the number of evaluations.
+    """
+    goal = np.array([_g(t.value, t.transform) for t in targets])
+    scale = np.array([_g(t.value + t.tolerance, t.transform) - _g(t.value, t.transform) for t in targets])
+    evaluations = 0
+
+    def run(x: np.ndarray) -> tuple[Parameters, dict[str, float], np.ndarray]:
+        nonlocal evaluations
+        evaluations += 1
+        if evaluations > max_evaluations:
+            raise RuntimeError(f"calibration did not converge in {max_evaluations} evaluations")
+        values = {path: _g_inv(v, tr) for (path, tr), v in zip(unknowns, x, strict=True)}
+        trial = params.with_overrides(values, layer="fitted")
+        achieved = evaluate(trial)
+        y = np.array([_g(achieved[t.moment], t.transform) for t in targets])
+        worst = max(targets, key=lambda t: abs(achieved[t.moment] - t.value) / t.tolerance)
+        log(
+            f"    evaluation {evaluations}: worst {worst.moment} {achieved[worst.moment]:.5f} "
+            f"(target {worst.value:.5f} +/- {worst.tolerance:.5f})"
+        )
+        return trial, achieved, y
+
+    def done(achieved: dict[str, float]) -> bool:
+        return all(abs(achieved[t.moment] - t.value) <= t.tolerance for t in targets)
+
+    x = np.array([_g(params[path], tr) for path, tr in unknowns])
+    fitted, achieved, y = run(x)
+    if done(achieved):
+        return fitted, achieved, evaluations
+    step = 0.1
+    jacobian = np.empty((len(targets), len(unknowns)))
+    for k in range(len(unknowns)):
+        shifted = x.copy()
+        shifted[k] += step
+        jacobian[:, k] = (run(shifted)[2] - y) / step
+    residual = np.linalg.norm((y - goal) / scale)
+    damping = 1.0
+    while True:
+        dx = np.linalg.lstsq(jacobian, goal - y, rcond=None)[0] * damping
+        dx *= min(1.0, 1.0 / max(np.abs(dx).max(), 1e-12))
+        new_fitted, new_achieved, new_y = run(x + dx)
+        jacobian += np.outer((new_y - y) - jacobian @ dx, dx) / (dx @ dx)
+        new_residual = np.linalg.norm((new_y - goal) / scale)
+        if done(new_achieved):
+            return new_fitted, new_achieved, evaluations
+        if new_residual < residual:
+            x, y, residual, damping = x + dx, new_y, new_residual, 1.0
+        else:
+            damping /= 2
+
+
+# ------------------------------------------------------------------------------------------------ stages
+
+
+def _scenario(profile: AreaProfile, sample: int, seed: int, horizon: int) -> Scenario:
+    population = PopulationSpec.model_construct(
+        areas=[profile.name], scale=min(1.0, sample / profile.population_16_64), data_year=profile.data_year
+    )
+    return Scenario.model_construct(
+        name=f"calibration {profile.name} {profile.data_year}",
+        description="",
+        start="2023-06",
+        horizon_months=horizon,
+        seed=seed,
+        replications=1,
+        population=population,
+        parameters={},
+    )
+
+
+@dataclass(frozen=True)
+class Evaluator:
+    """Simulates one area's baseline with given parameters and returns its moments."""
+
+    profile: AreaProfile
+    sample: int
+    seed: int
+    horizon: int
+
+    def __call__(self, params: Parameters) -> dict[str, float]:
+        """Simulate the baseline with ``params``; return its moments."""
+        scenario = _scenario(self.profile, self.sample, self.seed, self.horizon)
+        result = simulate(scenario, params=params, profiles=[self.profile], ledger=False)
+        return moments(result.counts["counterfactual"])
+
+
+def _area_targets(profile: AreaProfile) -> list[Target]:
+    e, u, s, _ = profile.state_shares()
+    return [
+        Target("employment_rate", e, 0.0005, "logit"),
+        Target("unemployment_share", u, 0.0005),
+        Target("inactive_sick_rate", s, 0.0005),
+    ]
+
+
+def _area_unknowns(profile: AreaProfile) -> list[tuple[str, str]]:
+    return [(area_factor_path(profile.name, profile.data_year, f), "log") for f in AREA_FACTORS]
+
+
+def fit_area(
+    job: tuple[AreaProfile, Parameters, int, int, int],
+) -> tuple[AreaProfile, dict[str, float], dict]:
+    """Stage C for one area and data year (a top-level function so worker processes can run it)."""
+    profile, params, sample, seed, horizon = job
+    lines: list[str] = []
+    fitted, achieved, n = solve(
+        Evaluator(profile, sample, seed, horizon),
+        params,
+        _area_unknowns(profile),
+        _area_targets(profile),
+        log=lines.append,
+    )
+    values = {path: fitted[path] for path, _ in _area_unknowns(profile)}
+    print(f"  {profile.name} {profile.data_year}: {n} evaluations", flush=True)
+    return profile, values, achieved
+
+
+IPS_GROUPS = {"severe_mental_illness": MH_SMI, "common_mental_disorder": MH_CMD, "none": MH_NONE}
+IPS_PARAMETER = {
+    "severe_mental_illness": "severe_mental_illness",
+    "common_mental_disorder": "common_mental_disorder",
+    "none": "other",
+}
+
+
+def ips_trial_ratio(
+    context: RunContext,
+    cohort: Cohort,
+    programme: Programme,
+    group: str,
+    hazard_ratio: float,
+    row: dict,
+    seed: int,
+) -> float:
+    """Risk ratio of the target outcome in an emulated IPS trial with the given job-entry hazard ratio."""
+    effect = EffectSpec.model_validate({"hazard_ratio": hazard_ratio, "while": "pre_employment"})
+    trial = replace(programme, effects={**programme.effects, "employment.job_entry": effect})
+    months = int(row["months"])
+    panel = follow(context, cohort, trial, months, Streams(seed, 1))
+    return outcomes(panel, cohort.treated)["ratio"][row["outcome"]]
+
+
+def fit_ips_effects(
+    params: Parameters,
+    reference: AreaProfile,
+    targets: dict[str, dict[str, str]],
+    *,
+    sample: int,
+    seed: int,
+    cohort_size: int = 20_000,
+    log: Callable[[str], None] = print,
+) -> tuple[dict[str, float], list[dict[str, object]]]:
+    """Stage D: job-entry hazard ratios (median and 95th percentile) matching the IPS trial risk ratios."""
+    scenario = _scenario(reference, sample, seed, 18)
+    scenario = scenario.model_copy(
+        update={"programmes": [ProgrammeSpec(name="ips", type="ips", staff_fte=1)]}
+    )
+    context = RunContext.build(scenario, params, [reference])
+    programme = context.programmes[0]
+    pop = burned_in_population(context, Streams(seed, 0))
+    fitted, report = {}, []
+    for row in targets.values():
+        group = row["group"]
+        base = draw_cohort(pop, programme, int(row["months"]), None, Streams(seed, 0))
+        members = np.flatnonzero(base.population.mental_health == IPS_GROUPS[group])[:cohort_size]
+        cohort = Cohort(base.population.take(members), base.treated[members])
+
+        def ratio(hr: float, row=row, group=group, cohort=cohort) -> float:
+            return ips_trial_ratio(context, cohort, programme, group, hr, row, seed)
+
+        values = {}
+        for key in ("value", "low", "high"):
+            target = float(row[key])
+            values[key] = 1.0 if target <= 1.0 else _solve_1d(ratio, target, log)
+            log(f"    IPS {group}: risk ratio {target} <- hazard ratio {values[key]:.3f}")
+        sigma = np.log(values["high"] / values["low"]) / (2 * ndtri(0.975))  # from the 95% interval
+        name = IPS_PARAMETER[group]
+        fitted[f"services.ips.job_entry_hr.{name}"] = values["value"]
+        fitted[f"services.ips.job_entry_hr.{name}_p95"] = values["value"] * float(np.exp(ndtri(0.95) * sigma))
+        achieved = ratio(values["value"])
+        report.append(
+            {
+                "stage": "D ips trials",
+                "area": reference.name,
+                "data_year": reference.data_year,
+                "target": f"rr.{row['outcome']}.{group}",
+                "target_value": float(row["value"]),
+                "achieved": round(achieved, 6),
+                "difference": round(achieved - float(row["value"]), 6),
+                "tolerance": 0.02,
+                "within_tolerance": abs(achieved - float(row["value"])) <= 0.02,
+                "cohort_per_arm": int(cohort.treated.sum()),
+            }
+        )
+    return fitted, report
+
+
+def _solve_1d(
+    f: Callable[[float], float], target: float, log: Callable[[str], None], tol: float = 0.005
+) -> float:
+    """Hazard ratio x with f(x) = target (f increasing), by secant steps on log x, bracketed by bisection."""
+    lo, hi = 0.0, np.log(50.0)
+    x0, f0 = 0.0, f(1.0)
+    x1 = np.log(2.0)
+    f1 = f(np.exp(x1))
+    for _ in range(40):
+        if abs(f1 - target) <= tol * target:
+            return float(np.exp(x1))
+        if f1 < target:
+            lo = max(lo, x1)
+        else:
+            hi = min(hi, x1)
+        step = x1 + (target - f1) * (x1 - x0) / (f1 - f0) if f1 != f0 else (lo + hi) / 2
+        x0, f0 = x1, f1
+        x1 = step if lo < step < hi else (lo + hi) / 2
+        f1 = f(np.exp(x1))
+    raise RuntimeError(f"could not find a hazard ratio giving risk ratio {target}")
+
+
+def read_targets(name: str, targets_dir: Path) -> dict[str, dict[str, str]]:
+    """Rows of a calibration target CSV, by target name."""
+    with (targets_dir / name).open(encoding="utf-8", newline="") as handle:
+        return {row["target"]: row for row in csv.DictReader(handle)}
+
+
+STAGES = ("national", "areas", "ips")
+
+
+def calibrate(
+    *,
+    stages: Sequence[str] = STAGES,
+    sample: int = 200_000,
+    trial_sample: int = 2_500_000,
+    seed: int = 20_130_601,
+    horizon: int = 120,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    targets_dir: Path = TARGETS,
+    fitted_dir: Path = FITTED,
+    report_path: Path = REPORT,
+    log: Callable[[str], None] = print,
+) -> Path:
+    """Run the chosen stages (national = A and B, areas = C, ips = D); write fitted values and the report.
+
+    Values of stages not run keep their current fitted values; their report rows are kept too.
+    """
+    params = default_parameters()
+    references = read_profiles(targets_dir / "reference_populations.csv")
+    uk2013, uk2023 = references[("United Kingdom", 2013)], references[("United Kingdom", 2023)]
+    flows = read_targets("national_flows.csv", targets_dir)
+    disability = read_targets("disability.csv", targets_dir)
+    fitted: dict[str, float] = {}
+    factors: dict[tuple[str, int, str], float] = {}
+    rows: list[dict[str, object]] = []
+
+    if "national" in stages:
+        stage_a_unknowns = [(f"employment.rates.{k}", "log") for k in FLOWS] + [
+            ("employment.sickness_hr", "log")
+        ]
+        _, _, s, i = uk2013.state_shares()
+        stage_a_targets = [
+            Target(f"flow.{k}", float(flows[f"flow.{k}"]["value"]), 0.01 * float(flows[f"flow.{k}"]["value"]))
+            for k in FLOWS
+        ] + [Target("sick_share_of_inactive", s / (s + i), 0.002, "logit")]
+        stage_b_unknowns = [
+            *_area_unknowns(uk2023),
+            ("employment.work_limiting_hr", "log"),
+            ("health.work_limiting.onset_probability", "logit"),
+        ]
+        rate = float(disability["employment_rate_work_limiting"]["value"])
+        prevalence = float(disability["work_limiting_prevalence"]["value"])
+        stage_b_targets = [
+            *_area_targets(uk2023),
+            Target("employment_rate_work_limiting", rate, 0.002, "logit"),
+            Target("work_limiting_prevalence", prevalence, 0.002, "logit"),
+        ]
+        evaluate_a = Evaluator(uk2013, sample, seed, horizon)
+        evaluate_b = Evaluator(uk2023, sample, seed, horizon)
+        for round_ in range(1, 7):
+            log(f"Round {round_}, stage A: national flows (UK 2013)")
+            params, achieved_a, n_a = solve(evaluate_a, params, stage_a_unknowns, stage_a_targets, log=log)
+            log(f"Round {round_}, stage B: disability (UK 2023)")
+            params, achieved_b, n_b = solve(evaluate_b, params, stage_b_unknowns, stage_b_targets, log=log)
+            if n_a == 1 and n_b == 1:
+                break
+        else:
+            raise RuntimeError("stages A and B did not settle in 6 rounds")
+        fitted |= {p: params[p] for p, _ in stage_a_unknowns}
+        fitted |= {p: params[p] for p in STAGE_B_PARAMETERS}
+        factors |= {(uk2013.name, uk2013.data_year, f): 1.0 for f in AREA_FACTORS}
+        factors |= {
+            (uk2023.name, uk2023.data_year, p.rsplit(".", 1)[1]): params[p] for p, _ in _area_unknowns(uk2023)
+        }
+        rows += [_row("A national flows", uk2013, t, achieved_a) for t in stage_a_targets]
+        rows += [_row("B disability", uk2023, t, achieved_b) for t in stage_b_targets]
+        check = Target(
+            "employment_rate_not_work_limiting",
+            float(disability["employment_rate_not_work_limiting"]["value"]),
+            float(disability["employment_rate_not_work_limiting"]["tolerance"]),
+        )
+        rows.append(_row("B disability (check)", uk2023, check, achieved_b))
+
+    if "areas" in stages:
+        log("Stage C: area factors")
+        jobs = [(p, params, sample, seed, horizon) for p in packaged_profiles().values()]
+        fitted_areas = (executor or SerialExecutor()).map(fit_area, jobs, progress)
+        for profile, values, achieved in sorted(fitted_areas, key=lambda r: (r[0].data_year, r[0].name)):
+            for path, value in values.items():
+                factors[(profile.name, profile.data_year, path.rsplit(".", 1)[1])] = value
+            rows += [_row("C area", profile, t, achieved) for t in _area_targets(profile)]
+            rows += [
+                _row(
+                    "C area flows (check)",
+                    profile,
+                    Target(
+                        f"flow.{k}",
+                        float(flows[f"flow.{k}"]["value"]),
+                        0.25 * float(flows[f"flow.{k}"]["value"]),
+                    ),
+                    achieved,
+                )
+                for k in FLOWS
+            ]
+        params = params.with_overrides({area_factor_path(*key): v for key, v in factors.items()}, "fitted")
+
+    if "ips" in stages:
+        log("Stage D: IPS effects by trial emulation (UK 2023)")
+        ips, ips_rows = fit_ips_effects(
+            params,
+            uk2023,
+            read_targets("ips_trials.csv", targets_dir),
+            sample=trial_sample,
+            seed=seed,
+            log=log,
+        )
+        fitted |= ips
+        rows += ips_rows
+
+    _write_fitted(fitted_dir, fitted, factors, sample, seed, horizon)
+    _write_report(report_path, rows, replace_stages={r["stage"] for r in rows})
+    log(f"Wrote {fitted_dir / 'parameters.csv'}, {fitted_dir / 'area_factors.csv'} and {report_path}")
+    return report_path
+
+
+def _row(stage: str, profile: AreaProfile, target: Target, achieved: dict[str, float]) -> dict[str, object]:
+    value = achieved[target.moment]
+    return {
+        "stage": stage,
+        "area": profile.name,
+        "data_year": profile.data_year,
+        "target": target.moment,
+        "target_value": round(target.value, 6),
+        "achieved": round(value, 6),
+        "difference": round(value - target.value, 6),
+        "tolerance": round(target.tolerance, 6),
+        "within_tolerance": abs(value - target.value) <= target.tolerance,
+    }
+
+
+def _provenance(sample: int, seed: int, horizon: int) -> str:
+    revision = git_revision()["revision"] or "unknown"
+    return (
+        f"# Written by `healthwork calibrate --sample {sample} --seed {seed} --horizon {horizon}` on "
+        f"{dt.date.today().isoformat()} at git revision {revision}. See calibration/README.md.\n"
+    )
+
+
+def _write_fitted(
+    directory: Path, national: dict[str, float], factors: dict, sample: int, seed: int, horizon: int
+) -> None:
+    """Merge newly fitted values into the fitted files (values not refitted are kept) and write them."""
+    directory.mkdir(parents=True, exist_ok=True)
+    header = _provenance(sample, seed, horizon)
+    old_params, old_factors = _read_fitted(directory)
+    national = old_params | national
+    factors = old_factors | factors
+    lines = [header, "path,value\n"] + [f"{path},{value:.8g}\n" for path, value in sorted(national.items())]
+    atomic_write_text(directory / "parameters.csv", "".join(lines))
+    lines = [header, "area,data_year,factor,value\n"] + [
+        f"{area},{year},{factor},{value:.8g}\n" for (area, year, factor), value in sorted(factors.items())
+    ]
+    atomic_write_text(directory / "area_factors.csv", "".join(lines))
+
+
+def _read_fitted(directory: Path) -> tuple[dict[str, float], dict[tuple[str, int, str], float]]:
+    def rows(name: str) -> list[dict[str, str]]:
+        path = directory / name
+        return read_csv_rows(path) if path.exists() else []
+
+    params = {r["path"]: float(r["value"]) for r in rows("parameters.csv")}
+    factors = {
+        (r["area"], int(r["data_year"]), r["factor"]): float(r["value"]) for r in rows("area_factors.csv")
+    }
+    return params, factors
+
+
+def _write_report(path: Path, rows: list[dict[str, object]], replace_stages: set[str]) -> None:
+    """Write the fit report, keeping earlier rows of stages not rerun."""
+    import io
+
+    kept = []
+    if path.exists():
+        with path.open(encoding="utf-8", newline="") as handle:
+            kept = [r for r in csv.DictReader(handle) if r["stage"] not in replace_stages]
+    columns = list(dict.fromkeys([*(kept[0] if kept else {}), *(k for r in rows for k in r)]))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", restval="")
+    writer.writeheader()
+    writer.writerows(kept + rows)
+    atomic_write_text(path, buffer.getvalue())

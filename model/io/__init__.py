@@ -1,0 +1,4 @@
+"""Outputs.
+
+Atomic writers and manifests, and plots.
+"""

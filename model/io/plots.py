@@ -1,0 +1,149 @@
+"""Plots of a run: rates per area, programme caseloads and waiting lists, job starts per arm."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from model.config.scenario import slug
+from model.config.vocabulary import ALL_PROGRAMMES, ARMS
+from model.experiments.ensemble import RunResult
+
+RATES = {
+    "employment_rate": "Employment rate (% of 16-64)",
+    "unemployment_rate": "Unemployment rate (% of active)",
+    "inactivity_rate": "Inactivity rate (% of 16-64)",
+}
+COLOURS = {"counterfactual": "#4d4d4d", "scenario": "#1f77b4"}
+
+
+def bands(monthly: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Mean and 5th/95th percentiles across replications by arm, area and month."""
+    rows = monthly[(monthly["metric"] == metric) & (monthly["programme"] == ALL_PROGRAMMES)]
+    grouped = rows.groupby(["arm", "area", "month", "date"])["value"]
+    return pd.DataFrame(
+        {"mean": grouped.mean(), "p05": grouped.quantile(0.05), "p95": grouped.quantile(0.95)}
+    ).reset_index()
+
+
+def plot_rates(result: RunResult, folder: Path) -> list[str]:
+    """One figure per area: employment, unemployment and inactivity rates with 90% intervals."""
+    areas = list(dict.fromkeys(result.monthly["area"]))
+    data = {metric: bands(result.monthly, metric) for metric in RATES}
+    arms = list(ARMS) if result.scenario_simulated else [ARMS[0]]
+    names = []
+    for area in areas:
+        fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), constrained_layout=True)
+        for ax, (metric, label) in zip(axes, RATES.items(), strict=True):
+            d = data[metric][data[metric]["area"] == area]
+            for arm in arms:
+                _band(ax, d[d["arm"] == arm], COLOURS[arm], f"{arm} (mean, 90% interval)")
+            _label(ax, label, result)
+        axes[0].legend(fontsize=8, loc="best")
+        fig.suptitle(f"{result.scenario.name}: {area}", fontsize=11)
+        names.append(_save(fig, folder, f"rates_{slug(area)}.png"))
+    return names
+
+
+def _label(ax, title: str, result: RunResult) -> None:
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel(f"month from {result.scenario.start}")
+    ax.grid(alpha=0.3)
+
+
+def _save(fig, folder: Path, name: str) -> str:
+    fig.savefig(folder / name, dpi=110, metadata={"Software": None})
+    plt.close(fig)
+    return name
+
+
+def _band(ax, frame: pd.DataFrame, colour: str, label: str) -> None:
+    ax.fill_between(frame["month"], frame["p05"], frame["p95"], color=colour, alpha=0.2, linewidth=0)
+    ax.plot(frame["month"], frame["mean"], color=colour, label=label)
+
+
+def plot_programmes(result: RunResult, folder: Path) -> list[str]:
+    """Per programme: caseload (with capacity) and waiting list over time, per area and in total."""
+    names = []
+    table = result.programmes
+    for spec in result.scenario.programmes:
+        rows = table[table["programme"] == spec.name]
+        areas = list(dict.fromkeys(rows["area"]))
+        fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), constrained_layout=True)
+        colours = plt.get_cmap("tab10")
+        for metric, ax in zip(("caseload", "waiting"), axes, strict=True):
+            data = bands(rows.assign(programme=ALL_PROGRAMMES), metric)
+            for i, area in enumerate(areas):
+                _band(ax, data[data["area"] == area], colours(i), area)
+            _label(ax, f"{'Caseload' if metric == 'caseload' else 'Waiting list'} (people)", result)
+        axes[0].legend(fontsize=8)
+        fig.suptitle(f"{result.scenario.name}: {spec.name} ({spec.type}), mean and 90% interval", fontsize=11)
+        names.append(_save(fig, folder, f"programme_{slug(spec.name)}.png"))
+    return names
+
+
+def plot_job_starts(result: RunResult, folder: Path) -> list[str]:
+    """Job starts per month in each arm, per area and in total."""
+    data = bands(result.monthly, "job_starts")
+    areas = list(dict.fromkeys(result.monthly["area"]))
+    fig, axes = plt.subplots(
+        1, len(areas), figsize=(3.6 * len(areas), 3.4), constrained_layout=True, squeeze=False
+    )
+    for ax, area in zip(axes[0], areas, strict=True):
+        for arm in ARMS:
+            _band(ax, data[(data["arm"] == arm) & (data["area"] == area)], COLOURS[arm], arm)
+        _label(ax, f"{area}: job starts per month", result)
+    axes[0][0].legend(fontsize=8)
+    return [_save(fig, folder, "job_starts.png")]
+
+
+def plot_fiscal(result: RunResult, folder: Path) -> list[str]:
+    """Impact by payer and fiscal year (2024/25 prices, net of displacement, mean over replications)."""
+    f = result.fiscal
+    rows = f[(f["arm"] == "impact_net_of_displacement") & (f["basis"] != "nominal") & (f["area"] == "ALL")]
+    reps = rows["replication"].nunique()
+    by = rows.groupby(["fiscal_year", "payer"])["value_gbp"].sum().unstack(fill_value=0.0) / reps
+    gain = {  # positive = better for the public purse
+        "DWP (benefit saving)": -by.get("dwp", 0.0),
+        "HMRC (tax and NI gain)": by.get("hmrc", 0.0),
+        "NHS (saving)": -by.get("nhs", 0.0),
+        "Programme cost": -by.get("programme_funder", 0.0),
+    }
+    years = list(by.index)
+    x = np.arange(len(years))
+    fig, ax = plt.subplots(figsize=(max(6, 0.8 * len(years) + 3), 4.2), constrained_layout=True)
+    up, down = np.zeros(len(years)), np.zeros(len(years))
+    for (label, values), colour in zip(
+        gain.items(), ("#2ca02c", "#1f77b4", "#9467bd", "#d62728"), strict=True
+    ):
+        v = np.asarray(values, dtype=float) / 1e6
+        base = np.where(v >= 0, up, down)
+        ax.bar(x, v, bottom=base, color=colour, label=label)
+        up, down = up + np.maximum(v, 0), down + np.minimum(v, 0)
+    ax.plot(x, up + down, "k.-", label="Net to the Exchequer")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x, years, rotation=45, ha="right")
+    ax.set_ylabel("GBP million, 2024/25 prices")
+    ax.set_title(
+        f"{result.scenario.name}: fiscal impact by payer and year (all areas, net of displacement)",
+        fontsize=10,
+    )
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+    return [_save(fig, folder, "fiscal_by_payer.png")]
+
+
+def plot_run(result: RunResult, folder: Path) -> list[str]:
+    """Every plot of a run."""
+    names = plot_rates(result, folder)
+    if result.programmes is not None:
+        names += plot_programmes(result, folder) + plot_job_starts(result, folder)
+    if result.fiscal is not None and result.programmes is not None:
+        names += plot_fiscal(result, folder)
+    return names

@@ -1,0 +1,220 @@
+"""A programme resolved against a run: every setting concrete, places per area, effects, eligibility.
+
+Unset settings come from the programme type's defaults (:mod:`model.programmes.types`); staff given as a total
+are split between the programme's areas by working-age population; places are staff FTE x caseload per FTE in
+simulated residents (rounded, at least one where there is staff). Effects are modifiers of named rates, each
+applying while active, in job search (``pre_employment``) or in work, optionally decaying after exit with a
+half-life; a value may differ by mental health and may be a distribution drawn once per replication.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtri
+
+from model.config.areas import AreaProfile
+from model.config.parameters import Parameters
+from model.config.scenario import (
+    EffectSpec,
+    LognormalDistribution,
+    ProgrammeSpec,
+    Scenario,
+    UniformDistribution,
+)
+from model.config.vocabulary import EMPLOYED, MENTAL_HEALTH, PROGRAMME_TYPES, RATES, STATES
+from model.core.population import Population
+from model.core.streams import PROGRAMME_STREAM_BASE, Streams
+from model.dynamics.health import any_condition, has
+from model.programmes.types import ProgrammeType
+
+# A resident's status in one programme.
+NONE, WAITING, PRE_EMPLOYMENT, IN_WORK, COMPLETED, DROPPED, LEFT_LIST = range(7)
+# Stream identifiers per programme: base + 16 x programme index + decision.
+EFFECTS, REFERRAL, ENGAGEMENT, DROPOUT, GIVE_UP, RESPONSE = range(6)
+APPLIES = {"active": (PRE_EMPLOYMENT, IN_WORK), "pre_employment": (PRE_EMPLOYMENT,), "in_work": (IN_WORK,)}
+
+
+def _fill_defaults(template: object, kind: ProgrammeType, params: Parameters) -> object:
+    """Replace parameter names in a default-effect template with their values."""
+    if isinstance(template, dict):
+        return {k: _fill_defaults(v, kind, params) for k, v in template.items()}
+    if isinstance(template, str) and template not in APPLIES:
+        return params[kind.path(template)]
+    return template
+
+
+def draw(value: object, rng: np.random.Generator) -> float:
+    """One draw from a fixed value or a distribution (lognormal by median and 95th percentile, or uniform)."""
+    if isinstance(value, LognormalDistribution):
+        sigma = np.log(value.lognormal.p95 / value.lognormal.median) / ndtri(0.95)
+        return float(value.lognormal.median * np.exp(sigma * rng.standard_normal()))
+    if isinstance(value, UniformDistribution):
+        return float(rng.uniform(value.uniform.low, value.uniform.high))
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A resolved effect: the rate it modifies, its value by mental-health group, when it applies."""
+
+    rate: str
+    by_group: np.ndarray  # value for mental health none, CMD, SMI (hazard ratio, or readiness gain per month)
+    applies: tuple[int, ...]
+    half_life: float
+
+    @property
+    def is_gain(self) -> bool:
+        """Whether the effect adds to its rate rather than multiplying it."""
+        return RATES[self.rate].kind == "gain"
+
+
+@dataclass(frozen=True)
+class Programme:
+    """A programme resolved against the run: concrete values for every setting, capacity per area."""
+
+    index: int
+    name: str
+    kind: str
+    in_area: np.ndarray  # bool by run area: where it runs
+    start: int  # first and last simulated month (1 = the scenario's start month) when it accepts people
+    end: int
+    staff: np.ndarray  # FTE by run area
+    caseload_per_fte: float
+    capacity: np.ndarray  # simulated residents by run area
+    states: np.ndarray  # bool by employment state
+    conditions: tuple[str, ...]
+    excluded: tuple[str, ...]
+    work_limiting: bool | None
+    min_age_months: int
+    max_age_months: int
+    min_out: int
+    max_out: int
+    routes: tuple[tuple[str, float], ...]
+    engagement: float
+    rule: str
+    waiting_leave: float
+    pre_months: int
+    in_work_months: int
+    dropout: float
+    effects: dict[str, EffectSpec]
+    response: tuple[float, float]  # shares responding fully, partly
+    uncapped: bool = False
+
+    @classmethod
+    def resolve(
+        cls,
+        spec: ProgrammeSpec,
+        index: int,
+        scenario: Scenario,
+        params: Parameters,
+        profiles: Sequence[AreaProfile],
+        sizes: Sequence[int],
+    ) -> Programme:
+        """Fill unset settings from the type's defaults and place the programme in the run's areas."""
+        kind: ProgrammeType = PROGRAMME_TYPES[spec.type]
+
+        def default(name: str) -> float:
+            return params[kind.path(name)]
+
+        names = [p.name for p in profiles]
+        areas = tuple(names.index(a) for a in (spec.areas or scenario.population.areas))
+        staff = np.zeros(len(profiles))
+        if isinstance(spec.staff_fte, dict):
+            for area, fte in spec.staff_fte.items():
+                staff[names.index(area)] = fte
+        else:
+            weights = np.array([profiles[a].population_16_64 for a in areas])
+            staff[list(areas)] = spec.staff_fte * weights / weights.sum()
+        caseload = spec.caseload(params)
+        sample = np.array(sizes) / np.array([p.population_16_64 for p in profiles])
+        places = staff * caseload * sample
+        capacity = np.where(places > 0, np.maximum(np.round(places), 1), 0).astype(np.int64)
+        start, end = spec.window(scenario)
+        e = spec.eligibility
+        states = np.array([s in (e.states or kind.default_states) for s in STATES])
+        referral = spec.referral_probabilities(params)
+        effects = {
+            rate: EffectSpec.model_validate(_fill_defaults(template, kind, params))
+            for rate, template in kind.default_effects.items()
+        } | dict(spec.effects)
+        response = tuple(default(share) for share in kind.response) if kind.response else (1, 0)
+        return cls(
+            index=index,
+            name=spec.name,
+            kind=kind.name,
+            in_area=np.isin(np.arange(len(profiles)), areas),
+            start=start,
+            end=end,
+            staff=staff,
+            caseload_per_fte=caseload,
+            capacity=capacity,
+            states=states,
+            conditions=tuple(e.conditions or kind.default_conditions),
+            excluded=tuple(e.exclude_conditions or ()),
+            work_limiting=e.work_limiting,
+            min_age_months=12 * (e.min_age if e.min_age is not None else int(default("min_age"))),
+            max_age_months=12 * (e.max_age if e.max_age is not None else 64) + 11,
+            min_out=e.min_months_out_of_work
+            if e.min_months_out_of_work is not None
+            else int(default("min_months_out_of_work")),
+            max_out=e.max_months_out_of_work if e.max_months_out_of_work is not None else 1_000_000,
+            routes=tuple(referral.items()),
+            engagement=spec.engagement if spec.engagement is not None else default("engagement"),
+            rule=spec.waiting_list.rule,
+            waiting_leave=spec.waiting_list.monthly_leaving
+            if spec.waiting_list.monthly_leaving is not None
+            else default("waiting_leave"),
+            pre_months=spec.support_months.pre_employment or int(default("pre_employment_months")),
+            in_work_months=spec.support_months.in_work
+            if spec.support_months.in_work is not None
+            else int(default("in_work_months")),
+            dropout=spec.dropout if spec.dropout is not None else default("dropout"),
+            effects=effects,
+            response=response,
+        )
+
+    def stream(self, decision: int) -> int:
+        """Identifier of this programme's random stream for one decision."""
+        return PROGRAMME_STREAM_BASE + 16 * self.index + decision
+
+    def draw_effects(self, streams: Streams) -> list[Effect]:
+        """Concrete effect values for one replication (distributions drawn once, same in every month)."""
+        rng = streams.generator(self.stream(EFFECTS), 0)
+        out = []
+        for rate, spec in sorted(self.effects.items()):
+            gain = RATES[rate].kind == "gain"
+            base = spec.gain_per_month if gain else spec.hazard_ratio
+            base_value = draw(base, rng) if base is not None else RATES[rate].neutral
+            by_group = np.full(len(MENTAL_HEALTH), base_value)
+            for g, group in enumerate(MENTAL_HEALTH):
+                if spec.by_mental_health and group in spec.by_mental_health:
+                    by_group[g] = draw(spec.by_mental_health[group], rng)
+            out.append(Effect(rate, by_group, APPLIES[spec.while_], spec.decay_half_life_months))
+        return out
+
+    def eligible(self, pop: Population, slots: np.ndarray) -> np.ndarray:
+        """Which of ``slots`` meet the eligibility rules (state, area, age, conditions, time out of work)."""
+        ok = self.states[pop.state[slots]]
+        ok &= self.in_area[pop.area[slots]]
+        age = pop.age_months[slots]
+        ok &= (age >= self.min_age_months) & (age <= self.max_age_months)
+        out = pop.months_out_of_work[slots]
+        not_employed = pop.state[slots] != EMPLOYED
+        ok &= ~not_employed | ((out >= self.min_out) & (out <= self.max_out))
+        if self.work_limiting is not None:
+            ok &= (pop.work_limiting[slots] == 1) == self.work_limiting
+        if self.conditions or self.excluded:
+            anything = any_condition(pop, slots)
+            words = {"any": anything, "none": ~anything}
+
+            def have(name: str) -> np.ndarray:
+                return words[name] if name in words else has(pop, name, slots)
+
+            if self.conditions:
+                ok &= np.logical_or.reduce([have(c) for c in self.conditions])
+            for c in self.excluded:
+                ok &= ~have(c)
+        return ok

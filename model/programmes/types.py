@@ -1,0 +1,122 @@
+"""Programme types (a registry): what each kind of programme does unless a scenario says otherwise.
+
+A programme type is one :class:`ProgrammeType` entry: who it serves by default, the effects it has by
+default (templates naming its own parameters), and how its clients respond. Its settings are parameters
+``services.<type>.<setting>`` (every one in :data:`SETTINGS`, plus those its effects name), declared in
+``model/data/parameters.yaml`` for the built-in types or passed with the entry by a plug-in, so that
+``parameters:`` and ``--set`` change a type's default for every programme of that type. Built in:
+
+- ``ips``: Individual Placement and Support; job-entry hazard ratios by mental health fitted by trial
+  emulation, fewer job exits in work, a readiness gain;
+- ``health_trainer``: behaviour-change support; readiness gain and faster recovery from common mental
+  disorder and back pain, with full, partial or no response (national DCRS shares);
+- ``employment_support``: generic advisers (Work and Health Programme, Households into Work, Ways to Work).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from model.config.parameters import Parameter, register_defaults
+from model.config.vocabulary import PROGRAMME_TYPES, REFERRAL_ROUTES, STATES
+
+# Settings every type declares as ``services.<type>.<setting>``.
+SETTINGS = (
+    "caseload_per_fte",
+    "pre_employment_months",
+    "in_work_months",
+    "engagement",
+    "dropout",
+    "waiting_leave",
+    *(f"referral_{route}" for route in REFERRAL_ROUTES),
+    "min_age",
+    "min_months_out_of_work",
+    "cost_per_fte_year",
+    "cost_price_year",
+)
+
+
+@dataclass(frozen=True)
+class ProgrammeType:
+    """A kind of programme.
+
+    Attributes:
+        name: the ``type:`` a scenario gives.
+        description: one line for listings.
+        default_states: employment states eligible unless a programme says otherwise.
+        default_conditions: conditions (any of) required unless a programme says otherwise; empty for none.
+        default_effects: effects unless a programme says otherwise, as scenario effect specifications whose
+            strings (other than ``while`` values) name the type's own parameters.
+        response: parameters giving the shares of clients who respond fully and partly (partial responders
+            get half of each effect on the log scale, others none); None when everyone responds fully.
+        parameters: default parameters of a plug-in type (built-in types declare theirs in parameters.yaml).
+
+    """
+
+    name: str
+    description: str
+    default_states: tuple[str, ...] = STATES[1:]
+    default_conditions: tuple[str, ...] = ()
+    default_effects: Mapping[str, Mapping] = field(default_factory=dict)
+    response: tuple[str, str] | None = None
+    parameters: Mapping[str, Parameter] = field(default_factory=dict)
+
+    def path(self, setting: str) -> str:
+        """Dotted parameter path of one of this type's settings."""
+        return f"services.{self.name}.{setting}"
+
+
+def register_programme_type(entry: ProgrammeType) -> ProgrammeType:
+    """Register a programme type and its default parameters (a plug-in calls this at import)."""
+    register_defaults(entry.parameters)
+    return PROGRAMME_TYPES.register(entry)
+
+
+register_programme_type(
+    ProgrammeType(
+        name="health_trainer",
+        description="Health Trainers: behaviour-change support for people in poor health",
+        default_states=("unemployed", "inactive_sick"),
+        default_conditions=("any",),
+        default_effects={
+            "readiness.gain": {"gain_per_month": "readiness_gain"},
+            "health.mental_health.recovery": {"hazard_ratio": "cmd_recovery_hr"},
+            "health.msk.recovery": {"hazard_ratio": "msk_recovery_hr"},
+        },
+        response=("full_response", "partial_response"),
+    )
+)
+register_programme_type(
+    ProgrammeType(
+        name="ips",
+        description="Individual Placement and Support: employment specialists, people with health conditions",
+        default_conditions=("any",),
+        default_effects={
+            "employment.job_entry": {
+                "by_mental_health": {
+                    group: {"lognormal": {"median": f"job_entry_hr.{key}", "p95": f"job_entry_hr.{key}_p95"}}
+                    for group, key in (
+                        ("none", "other"),
+                        ("common_mental_disorder", "common_mental_disorder"),
+                        ("severe_mental_illness", "severe_mental_illness"),
+                    )
+                },
+                "while": "pre_employment",
+            },
+            "employment.job_exit": {"hazard_ratio": "in_work_exit_hr", "while": "in_work"},
+            "readiness.gain": {"gain_per_month": "readiness_gain"},
+        },
+    )
+)
+register_programme_type(
+    ProgrammeType(
+        name="employment_support",
+        description="Employment support advisers (Work and Health Programme, Households into Work style)",
+        default_effects={
+            "employment.job_entry": {"hazard_ratio": "job_entry_hr", "while": "pre_employment"},
+            "employment.job_exit": {"hazard_ratio": "in_work_exit_hr", "while": "in_work"},
+            "readiness.gain": {"gain_per_month": "readiness_gain"},
+        },
+    )
+)

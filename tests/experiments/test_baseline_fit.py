@@ -1,0 +1,126 @@
+"""The fitted baseline: areas hold their published rates for ten years; national flows are reproduced."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from model.config.areas import packaged_profiles, read_profiles
+from model.config.parameters import area_factor_path, default_parameters
+from model.engine import simulate
+from model.experiments.calibration import (
+    Evaluator,
+    _area_targets,
+    _area_unknowns,
+    flow_rates,
+    solve,
+    stock_rates,
+)
+from tests.conftest import ROOT, small_scenario
+
+TARGETS = ROOT / "calibration" / "targets"
+TOLERANCE_PP = 1.5
+
+
+def published(profile):
+    return {
+        "employment_rate": profile.employment_rate,
+        "unemployment_rate": profile.unemployment_rate,
+        "inactivity_rate": profile.inactivity_rate,
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("areas", "data_year", "scale"),
+    [
+        (["Halton", "Knowsley", "Liverpool", "Sefton", "St Helens", "Wirral"], 2023, 0.5),
+        (["Sefton", "Barrow-in-Furness", "Allerdale"], 2010, 1.0),
+        (
+            ["Barrow-in-Furness", "Allerdale", "Halton", "Knowsley", "Liverpool", "St Helens", "Wirral"],
+            2010,
+            0.4,
+        ),
+        (["Barrow-in-Furness", "Allerdale"], 2023, 1.0),
+    ],
+)
+def test_no_programme_baseline_holds_each_area_within_1_5_points_for_ten_years(areas, data_year, scale):
+    scenario = small_scenario(
+        population={"areas": areas, "data_year": data_year, "scale": scale},
+        horizon_months=120,
+        seed=424242,  # not the calibration seed
+        parameters={"simulation.burn_in_months": 60},
+    )
+    counts = simulate(scenario, replication=0).counts["counterfactual"]
+    rates = stock_rates(counts)
+    for i, area in enumerate(areas):
+        profile = packaged_profiles()[(area, data_year)]
+        for metric, target in published(profile).items():
+            worst = np.abs(rates[metric][:, i] - target).max()
+            assert worst <= TOLERANCE_PP, f"{area} {data_year} {metric}: off by {worst:.2f} points"
+
+
+def national_flow_targets():
+    with (TARGETS / "national_flows.csv").open() as f:
+        return {row["target"].removeprefix("flow."): row for row in csv.DictReader(f)}
+
+
+@pytest.mark.slow
+def test_national_monthly_flow_rates_are_reproduced_within_25_percent():
+    reference = read_profiles(TARGETS / "reference_populations.csv")[("United Kingdom", 2013)]
+    evaluate = Evaluator(reference, sample=150_000, seed=777, horizon=60)  # a seed the fit never saw
+    scenario = small_scenario(horizon_months=60, seed=777)
+    counts = simulate(
+        scenario.model_copy(
+            update={
+                "population": scenario.population.model_copy(
+                    update={"areas": [reference.name], "scale": 150_000 / reference.population_16_64}
+                )
+            }
+        ),
+        params=default_parameters(),
+        profiles=[reference],
+    ).counts["counterfactual"]
+    achieved = flow_rates(counts)
+    for name, row in national_flow_targets().items():
+        target, tolerance = float(row["value"]), float(row["tolerance"])
+        assert abs(achieved[name] / target - 1) <= tolerance, (name, achieved[name], target)
+    assert evaluate.profile is reference
+
+
+def test_fit_report_shows_every_calibration_target_within_tolerance():
+    with (ROOT / "calibration" / "fit_report.csv").open() as f:
+        rows = [r for r in csv.DictReader(f) if "(check)" not in r["stage"] or "disability" in r["stage"]]
+    assert len(rows) >= 7 + 6 + 16 * 3
+    assert all(r["within_tolerance"] == "True" for r in rows), [
+        r for r in rows if r["within_tolerance"] != "True"
+    ]
+
+
+def test_fitted_files_say_how_they_were_made():
+    for name in ("parameters.csv", "area_factors.csv"):
+        first = (ROOT / "model" / "data" / "fitted" / name).read_text().splitlines()[0]
+        assert first.startswith("# Written by `healthwork calibrate")
+
+
+@pytest.mark.slow
+def test_area_fit_recovers_factors_from_a_perturbed_start():
+    profile = packaged_profiles()[("Halton", 2023)]
+    params = default_parameters()
+    paths = [p for p, _ in _area_unknowns(profile)]
+    start = params.with_overrides({p: params[p] * 1.4 for p in paths}, layer="test")
+    fitted, achieved, _ = solve(
+        Evaluator(profile, sample=40_000, seed=5, horizon=48),
+        start,
+        _area_unknowns(profile),
+        [t.__class__(t.moment, t.value, 0.002, t.transform) for t in _area_targets(profile)],
+        log=lambda _: None,
+    )
+    e, u, s, _ = profile.state_shares()
+    assert abs(achieved["employment_rate"] - e) <= 0.002
+    assert abs(achieved["unemployment_share"] - u) <= 0.002
+    assert abs(achieved["inactive_sick_rate"] - s) <= 0.002
+    job_entry = area_factor_path(profile.name, profile.data_year, "job_entry")
+    assert fitted[job_entry] == pytest.approx(params[job_entry], rel=0.25)

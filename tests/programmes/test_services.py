@@ -1,0 +1,269 @@
+"""Programmes: capacity, waiting lists, eligibility, one per type, common random numbers, effects."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from model.config.vocabulary import EMPLOYED
+from model.core.streams import Streams
+from model.engine import HealthWorkModel, RunContext, burned_in_population, simulate
+from model.experiments import ensemble
+from model.experiments.appraisal import COST_METRICS
+from model.programmes.programme import COMPLETED, DROPPED, IN_WORK, PRE_EMPLOYMENT, WAITING
+from model.programmes.services import COUNTS, Services
+from tests.conftest import POPULATION_METRICS, small_scenario
+
+AREAS = ["Knowsley", "Liverpool"]
+
+
+def ips(**changes):
+    spec = {
+        "name": "ips",
+        "type": "ips",
+        "staff_fte": 10,
+        "referral": {"gp": 0.002},
+        "start": "2026-04",
+        "end": "2027-09",
+    }
+    spec.update(changes)
+    return spec
+
+
+def scenario(programmes, **changes):
+    return small_scenario(
+        population={"areas": AREAS, "scale": 0.05}, horizon_months=24, programmes=programmes, **changes
+    )
+
+
+def step_both_arms(sc, months):
+    """Step the two arms side by side; yield (month, counterfactual model, scenario model)."""
+    context = RunContext.build(sc, sc.resolved_parameters())
+    streams = Streams(sc.seed, 0)
+    start = burned_in_population(context, streams)
+    cf = HealthWorkModel(context, start.copy(), streams, arm="counterfactual")
+    sm = HealthWorkModel(context, start.copy(), streams, arm="scenario", programmes=context.programmes)
+    for month in range(1, months + 1):
+        cf.step()
+        sm.step()
+        yield month, cf, sm
+
+
+def model_with_programmes(sc):
+    """The scenario arm's model over a burned-in population, before its first month."""
+    context = RunContext.build(sc, sc.resolved_parameters())
+    pop = burned_in_population(context, Streams(1, 0))
+    return context, HealthWorkModel(context, pop, Streams(1, 0), arm="s", programmes=context.programmes)
+
+
+def counts(result, name):
+    return result.programmes.counts[..., COUNTS.index(name)]
+
+
+def test_caseload_never_exceeds_capacity_and_waiting_list_forms_when_demand_exceeds_it():
+    sc = scenario([ips(referral={"gp": 0.01})])
+    context = RunContext.build(sc, sc.resolved_parameters())
+    capacity = context.programmes[0].capacity
+    result = simulate(sc)
+    caseload, waiting = counts(result, "caseload")[:, 0], counts(result, "waiting")[:, 0]
+    assert (caseload <= capacity).all()
+    assert (caseload[3:18] == capacity).all()  # full while demand exceeds places
+    assert waiting[6:18].min() > 0
+    waited = counts(result, "waited_months")[1:19].sum()
+    assert waited / counts(result, "starts")[1:19].sum() > 1
+
+
+def test_no_waiting_list_when_places_exceed_demand():
+    result = simulate(scenario([ips(referral={"gp": 0.0002}, staff_fte=50)]))
+    assert counts(result, "waiting").max() == 0
+    assert counts(result, "waited_months").sum() == 0
+    assert counts(result, "starts").sum() > 0
+
+
+def test_nobody_ineligible_starts(monkeypatch):
+    started = []
+    original = Services._start
+
+    def spy(self, k, prog, slots, month, pop):
+        started.append(prog.eligible(pop, slots).copy())
+        return original(self, k, prog, slots, month, pop)
+
+    monkeypatch.setattr(Services, "_start", spy)
+    sc = scenario(
+        [
+            ips(
+                referral={"gp": 0.01},
+                eligibility={
+                    "states": ["unemployed"],
+                    "conditions": ["common_mental_disorder"],
+                    "min_months_out_of_work": 3,
+                },
+            )
+        ]
+    )
+    simulate(sc)
+    assert started and all(ok.all() for ok in started)
+    assert sum(len(ok) for ok in started) >= 10
+
+
+def test_nobody_is_in_two_programmes_of_the_same_type_at_once():
+    sc = scenario([ips(name="a", referral={"gp": 0.02}), ips(name="b", referral={"gp": 0.02})])
+    both = 0
+    for _, _, sm in step_both_arms(sc, 18):
+        busy = [np.isin(s, (WAITING, PRE_EMPLOYMENT, IN_WORK)) for s in sm.services.status]
+        assert not (busy[0] & busy[1]).any()
+        both += busy[1].sum()
+    assert both > 0  # the second programme did take people
+
+
+def test_different_types_may_overlap():
+    sc = scenario(
+        [
+            ips(referral={"gp": 0.03}, staff_fte=50),
+            {"name": "ht", "type": "health_trainer", "staff_fte": 50, "referral": {"self": 0.03}},
+        ]
+    )
+    overlap = 0
+    for _, _, sm in step_both_arms(sc, 12):
+        active = [np.isin(s, (PRE_EMPLOYMENT, IN_WORK)) for s in sm.services.status]
+        overlap += (active[0] & active[1]).sum()
+    assert overlap > 0
+
+
+def test_residents_never_started_have_identical_histories_in_both_arms():
+    sc = scenario([ips(referral={"gp": 0.01})])
+    ever_started = None
+    same = None
+    for _, cf, sm in step_both_arms(sc, 18):
+        status = sm.services.status[0]
+        now = np.isin(status, (PRE_EMPLOYMENT, IN_WORK, COMPLETED, DROPPED))
+        ever_started = now if ever_started is None else ever_started | now
+        equal = np.ones(len(status), bool)
+        for column in (
+            "state",
+            "mental_health",
+            "msk",
+            "other_condition",
+            "work_limiting",
+            "readiness",
+            "months_out_of_work",
+            "job_tenure",
+        ):
+            equal &= getattr(cf.population, column) == getattr(sm.population, column)
+        same = equal if same is None else same & equal
+    untouched = ~ever_started
+    assert untouched.sum() > 0.9 * len(untouched)
+    assert same[untouched].all()
+    assert not same[ever_started].all()  # participants' histories did change
+
+
+def test_neutral_effects_give_exactly_zero_impact_on_every_metric():
+    neutral = {
+        "employment.job_entry": {"hazard_ratio": 1.0},
+        "employment.job_exit": {"hazard_ratio": 1.0},
+        "readiness.gain": {"gain_per_month": 0.0},
+        "health.mental_health.recovery": {"hazard_ratio": 1.0},
+    }
+    sc = scenario(
+        [
+            ips(referral={"gp": 0.01}, effects=neutral),
+            {
+                "name": "ht",
+                "type": "health_trainer",
+                "staff_fte": 20,
+                "referral": {"self": 0.01},
+                "effects": {
+                    "readiness.gain": {"gain_per_month": 0.0},
+                    "health.mental_health.recovery": {"hazard_ratio": 1.0},
+                    "health.msk.recovery": {"hazard_ratio": 1.0},
+                },
+            },
+        ]
+    )
+    run = ensemble.run(sc)
+    assert run.programmes is not None and run.programmes["value"].sum() > 0  # the programmes did run
+    impact = run.summary[(run.summary["arm"] == "impact") & ~run.summary["metric"].isin(COST_METRICS)]
+    assert len(impact) > 3 * len(POPULATION_METRICS)
+    assert (impact[["mean", "p05", "p50", "p95"]].to_numpy() == 0).all()
+
+
+def test_effects_change_outcomes_for_participants():
+    result = simulate(scenario([ips(referral={"gp": 0.01}, staff_fte=40)]))
+    cf, sc = result.counts["counterfactual"], result.counts["scenario"]
+    starts = lambda c: c.flows[1:, :, 1:, 0].sum()  # noqa: E731
+    assert starts(sc) > starts(cf)
+
+
+def test_support_is_time_limited_to_job_search_plus_in_work_months():
+    sc = scenario(
+        [ips(referral={"gp": 0.01}, support_months={"pre_employment": 3, "in_work": 2}, dropout=0.0)]
+    )
+    longest = 0
+    for _, _, sm in step_both_arms(sc, 20):
+        active = np.isin(sm.services.status[0], (PRE_EMPLOYMENT, IN_WORK))
+        months = sm.services.months[0][active]
+        longest = max(longest, int(months.max()) if months.size else 0)
+        in_work = sm.services.in_work[0][active]
+        assert (months - in_work <= 3).all() and (in_work <= 2).all()
+    assert 3 <= longest <= 5
+
+
+def test_waiting_list_rules_order_admissions():
+    sc = scenario([ips(waiting_list={"rule": "longest_out_of_work"})])
+    context, model = model_with_programmes(sc)
+    agent = model.services.agents[0][0]
+    agent.capacity, agent.caseload = 5, 0
+    pop = model.population
+    queue = np.flatnonzero((pop.state != EMPLOYED) & (pop.area == 0))[:50]
+    admitted = agent.admit(queue, pop, model.services.status[0], model.services.months[0])
+    assert len(admitted) == 5
+    assert pop.months_out_of_work[admitted].min() >= np.sort(pop.months_out_of_work[queue])[-5]
+    # First come first served: the longest waiting first.
+    waited = model.services.months[0]
+    waited[queue] = np.arange(len(queue))
+    agent.programme = replace(context.programmes[0], rule="fifo")
+    admitted = agent.admit(queue, pop, model.services.status[0], waited)
+    assert set(admitted) == set(queue[-5:])
+    # Lowest readiness first.
+    agent.programme = replace(context.programmes[0], rule="lowest_readiness")
+    admitted = agent.admit(queue, pop, model.services.status[0], waited)
+    assert pop.readiness[admitted].max() <= np.sort(pop.readiness[queue])[4]
+
+
+def test_effects_decay_after_exit_with_the_half_life():
+    sc = scenario([ips(effects={"employment.job_entry": {"hazard_ratio": 4.0, "decay_half_life_months": 2}})])
+    _, model = model_with_programmes(sc)
+    services = model.services
+    slots = np.flatnonzero(model.population.state != EMPLOYED)[:3]
+    services.status[0][slots] = COMPLETED
+    services.months[0][slots] = [0, 2, 4]
+    services.response[0][slots] = 1.0
+    services.exited[0] = slots
+    mods = services._modifiers(model.population)
+    (touched, factor), *_ = mods.get("employment.job_entry")
+    assert set(slots) <= set(touched)
+    by_slot = dict(zip(touched.tolist(), factor.tolist(), strict=True))
+    np.testing.assert_allclose([by_slot[s] for s in slots], [4.0, 2.0, 4.0**0.25], rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_participants_travel_further_with_health_trainer_readiness_gains():
+    sc = scenario(
+        [
+            {
+                "name": "ht",
+                "type": "health_trainer",
+                "staff_fte": 30,
+                "referral": {"self": 0.01},
+                "dropout": 0.0,
+            }
+        ],
+        replications=2,
+    )
+    run = ensemble.run(sc)
+    d = run.distance.set_index(["area", "measure"])
+    assert d.loc[("ALL", "readiness_change"), "mean"] > 0.03
+    assert d.loc[("ALL", "readiness_change"), "exits"] > 50
+    assert 0.6 < d.loc[("ALL", "readiness_change"), "share_improved"] <= 1.0
