@@ -27,20 +27,14 @@ def nhs_costs(health_counts: np.ndarray, params: Parameters, year: int) -> np.nd
     """Monthly NHS cost (nominal, tax year ``year``) per line of :func:`nhs_items`.
 
     ``health_counts[..., k]``: residents with the k-th registered condition. Each cost is deflated from its
-    price year to 2024/25 and inflated to the year's prices.
+    price year (``..._price_year``) to 2024/25 and inflated to the year's prices.
     """
     inflation = params["fiscal.uprating.inflation"]
     to_year = price_index(year, inflation) / 100
 
-    price_years = {  # c.2004/05 for back pain; the series starts in 2007/08
-        "fiscal.nhs.cmd_per_year": 2007,
-        "fiscal.nhs.smi_per_year": 2008,
-        "fiscal.nhs.msk_per_year": 2007,
-        "fiscal.nhs.gp_consultation": 2022,
-    }
-
     def real(path: str) -> float:
-        return params[path] / (price_index(price_years[path], inflation) / 100)
+        price_year = int(params[f"{path}_price_year"])
+        return params[path] / (price_index(price_year, inflation) / 100)
 
     keys = [c.key for c in CONDITIONS]
     n = health_counts.astype(float)

@@ -263,3 +263,18 @@ def test_ratio_summaries_use_the_ratio_of_means_and_count_no_job_as_infinite():
     assert rows.loc[("ALL", "cost_per_sustained_job_gbp"), "mean"] == np.inf
     payback = rows.loc[("Knowsley", "payback_month")]
     assert np.isnan(payback["mean"]) and payback["p50"] == 18 and payback["p95"] == np.inf
+
+
+def test_nhs_costs_are_deflated_from_their_own_price_year_which_is_a_parameter():
+    from model.economics.nhs import nhs_costs, nhs_items
+
+    counts = np.zeros((1, 4))
+    counts[0, 0] = 12.0  # twelve residents with a common mental disorder
+    today = PARAMS.with_overrides(
+        {"fiscal.nhs.cmd_per_year": 900.0, "fiscal.nhs.cmd_per_year_price_year": 2024}, "test"
+    )
+    line = list(nhs_items(today)).index("common_mental_disorder")
+    # At 2024/25 prices a cost given at 2024/25 prices is not deflated: 12 people x 900 / 12 months.
+    assert nhs_costs(counts, today, 2024)[0, line] == pytest.approx(900.0)
+    old = PARAMS.with_overrides({"fiscal.nhs.cmd_per_year": 900.0}, "test")  # default price year 2007/08
+    assert nhs_costs(counts, old, 2024)[0, line] == pytest.approx(900.0 * 100 / prices.price_index(2007, 0.02))
