@@ -78,6 +78,17 @@ def test_run_writes_every_output_with_the_documented_columns(run_dirs):
     assert sorted(p.name for p in (out / "plots").iterdir()) == ["rates_all.png", "rates_halton.png"]
 
 
+def test_parameters_csv_keeps_each_parameters_url_note_and_bounds(run_dirs):
+    table = pd.read_csv(run_dirs[1] / "parameters.csv").set_index("path")
+    assert {"unit", "status", "layer", "source", "url", "note", "min", "max", "integer"} <= set(table.columns)
+    cmd = table.loc["health.cmd.incidence"]
+    assert cmd["url"].startswith("https://www.cambridge.org/")
+    assert "stationary" in cmd["note"]
+    assert (cmd["min"], cmd["max"]) == (0.0, 1.0)
+    assert table.loc["simulation.burn_in_months", "integer"]
+    assert table.loc["simulation.burn_in_months", "layer"] == "scenario fixture base"
+
+
 def test_counts_are_scaled_to_the_published_population(run_dirs):
     monthly = pd.read_csv(run_dirs[1] / "monthly.csv")
     residents = monthly[(monthly["metric"] == "residents") & (monthly["area"] == "Halton")]["value"]

@@ -100,7 +100,7 @@ class Parameters(Mapping[str, float]):
         return Parameters(entries)
 
     def as_records(self) -> list[dict[str, object]]:
-        """Every parameter as a plain dict, for manifests and listings."""
+        """Every parameter as a plain dict with its provenance and bounds, for manifests and listings."""
         return [
             {
                 "path": p.path,
@@ -109,6 +109,11 @@ class Parameters(Mapping[str, float]):
                 "status": p.status,
                 "layer": p.layer,
                 "source": p.source,
+                "url": p.url,
+                "note": p.note,
+                "min": p.min,
+                "max": p.max,
+                "integer": p.integer,
             }
             for p in self._entries.values()
         ]
