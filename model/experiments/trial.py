@@ -73,7 +73,7 @@ def follow(
     """Employment of every cohort member at the end of each follow-up month: bool array (months, members)."""
     pop = cohort.population.copy()
     model = HealthWorkModel(
-        context, pop, streams, arm="trial", programmes=[trial_programme(programme, months)]
+        context, pop, streams, arm="trial", programmes=[trial_programme(programme, months)], months=months
     )
     model.services.enrol(0, np.flatnonzero(cohort.treated), month=1)
     panel = np.zeros((months, len(pop)), bool)

@@ -141,3 +141,15 @@ def test_trial_command_writes_trial_csv_and_rejects_unknown_programmes(tmp_path)
     assert bad.returncode == 2
     assert "no programme 'nope' in the scenario (programmes: ips_smi)" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_follow_up_longer_than_the_scenario_horizon_is_followed_in_full():
+    sc = small_scenario(
+        population={"areas": ["Knowsley"], "scale": 0.05},
+        horizon_months=6,
+        replications=1,
+        programmes=[{"name": "ips", "type": "ips", "staff_fte": 1}],
+    )
+    table = run_trial(sc, "ips", months=24).set_index(["outcome", "arm"])
+    assert table.loc[("employed_18m", "programme"), "replications"] == 1  # defined: month 18 was followed
+    assert 0 < table.loc[("employed_18m", "usual"), "mean"] < 1
