@@ -141,6 +141,8 @@ def _read_defaults() -> dict[str, Parameter]:
     for path, node in _flatten(tree):
         if node.get("status") not in STATUSES:
             raise ValueError(f"parameters.yaml: {path}: status must be one of {STATUSES}")
+        if node["status"] == "derived" and not node.get("note"):
+            raise ValueError(f"parameters.yaml: {path}: a derived parameter states its derivation in note")
         entries[path] = Parameter(
             path=path,
             value=float(node["value"]),
