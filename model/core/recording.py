@@ -17,7 +17,7 @@ from model.config.vocabulary import CONDITIONS, EMPLOYED, STATES
 from model.core.components import Month
 from model.core.population import Population
 
-SUSTAINED_AFTER = 6  # a job start counts as sustained if its person is in work 6 months later
+SUSTAINED_AFTER = 6  # a job start counts as sustained if the job lasts 6 months
 
 
 def condition_columns() -> dict[str, int]:
@@ -30,7 +30,12 @@ def condition_columns() -> dict[str, int]:
 
 @dataclass
 class JobStartCohorts:
-    """Job starts kept by month, to count those whose person is still in work ``after`` months later."""
+    """Job starts kept by month, to count those whose job lasts ``after`` months.
+
+    Sustainment is continuous, as DWP programme job outcomes are read: the job spell that started must last
+    at least k months (the person in work in every month since), not merely be in work k months later after
+    leaving and coming back. So sustained at 12 months <= at 6 <= at 3 <= job starts.
+    """
 
     after: tuple[int, ...]
     cohorts: dict[int, np.ndarray] = field(default_factory=dict)
@@ -38,14 +43,15 @@ class JobStartCohorts:
     def sustained(
         self, month: int, started: np.ndarray, pop: Population, areas: int
     ) -> dict[int, np.ndarray]:
-        """Keep ``started`` (this month); per k in ``after``, k-month-old starts still in work, by area."""
+        """Keep ``started`` (this month); per k in ``after``, k-month-old starts still in that job, by area."""
         if len(started):
             self.cohorts[month] = started
         out = {}
         for k in self.after:
             cohort = self.cohorts.get(month - k)
             if cohort is not None:
-                still = cohort[pop.state[cohort] == EMPLOYED]
+                # Tenure counts the job's months including this one: k + 1 means unbroken since the start.
+                still = cohort[(pop.state[cohort] == EMPLOYED) & (pop.job_tenure[cohort] >= k + 1)]
                 out[k] = np.bincount(pop.area[still], minlength=areas)
         self.cohorts.pop(month - max(self.after), None)
         return out
@@ -65,7 +71,7 @@ class Counts:
         health: (months + 1, areas, conditions) residents with each registered condition (registry order).
         limiting: (months + 1, areas, 4) work-limiting residents by employment state.
         flows: (months + 1, areas, 4, 4) moves from state (row) to state (column) in each month (0 empty).
-        sustained: (months + 1, areas) job starts of 6 months earlier whose person is in work this month.
+        sustained: (months + 1, areas) job starts of 6 months earlier whose job has lasted until this month.
 
     """
 

@@ -50,7 +50,7 @@ for _name, _definition in (
     ("additional_job_starts", "job starts, scenario minus counterfactual"),
     (
         "additional_sustained_jobs_6m",
-        "job starts whose person is in work 6 months later, scenario minus counterfactual",
+        "job starts whose job lasted 6 months, scenario minus counterfactual",
     ),
     (
         "additional_employed_person_months",

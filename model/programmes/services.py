@@ -85,7 +85,7 @@ for _name, _summary, _definition in (
         (
             f"sustained_{k}m",
             "total",
-            f"participant job starts whose person is in work {k} months later (counted then)",
+            f"participant job starts whose job lasted at least {k} months (counted {k} months later)",
         )
         for k in SUSTAIN_MONTHS
     ),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from model.config.loading import load_scenario
 from model.config.vocabulary import EMPLOYED
 from model.core.streams import Streams
 from model.engine import HealthWorkModel, RunContext, burned_in_population, simulate
@@ -14,7 +16,7 @@ from model.experiments import ensemble
 from model.experiments.appraisal import COST_METRICS
 from model.programmes.programme import COMPLETED, DROPPED, IN_WORK, PRE_EMPLOYMENT, WAITING
 from model.programmes.services import COUNTS, Services
-from tests.conftest import POPULATION_METRICS, small_scenario
+from tests.conftest import POPULATION_METRICS, ROOT, small_scenario
 
 AREAS = ["Knowsley", "Liverpool"]
 
@@ -267,3 +269,30 @@ def test_participants_travel_further_with_health_trainer_readiness_gains():
     assert d.loc[("ALL", "readiness_change"), "mean"] > 0.03
     assert d.loc[("ALL", "readiness_change"), "exits"] > 50
     assert 0.6 < d.loc[("ALL", "readiness_change"), "share_improved"] <= 1.0
+
+
+def test_sustainment_is_continuous_so_longer_sustainment_never_exceeds_shorter():
+    from model.core.recording import JobStartCohorts
+
+    pop = SimpleNamespace(
+        state=np.zeros(3, np.uint8), job_tenure=np.array([4, 2, 1], np.int16), area=np.zeros(3, np.uint8)
+    )
+    cohorts = JobStartCohorts((3,))
+    cohorts.sustained(1, np.array([0, 1, 2]), pop, 1)  # three job starts in month 1
+    # In month 4: slot 0 has held the job since month 1; slot 1 left and started again in month 3; slot 2
+    # started again this month. Only slot 0's job lasted 3 months.
+    assert cohorts.sustained(4, np.zeros(0, np.intp), pop, 1)[3].tolist() == [1]
+
+    for path in ("lcr_ips_expansion", "lcr_combined", "lcr_employment_support"):
+        sc = load_scenario(
+            ROOT / "scenarios" / f"{path}.yaml",
+            ["population.scale=0.03", "replications=2", "horizon_months=48", "simulation.burn_in_months=12"],
+        )
+        run = ensemble.run(sc)
+        total = (
+            run.programmes.groupby(["replication", "area", "programme", "metric"])["value"].sum().unstack()
+        )
+        assert (total["sustained_12m"] <= total["sustained_6m"] + 1e-9).all(), path
+        assert (total["sustained_6m"] <= total["sustained_3m"] + 1e-9).all(), path
+        assert (total["sustained_3m"] <= total["participant_job_starts"] + 1e-9).all(), path
+        assert total["sustained_12m"].sum() > 0
