@@ -30,7 +30,7 @@ from model.core.streams import Streams
 from model.dynamics import employment, health, readiness
 from model.dynamics.demography import Demography
 from model.dynamics.earnings import Earnings, PayRules
-from model.dynamics.synthesis import area_sizes, draw_residents
+from model.dynamics.synthesis import SYNTHESIS, area_sizes, draw_residents
 from model.economics.ledger import Ledger
 from model.programmes.programme import Programme
 from model.programmes.services import ProgrammeRecord, Services
@@ -86,7 +86,7 @@ class RunContext:
     def initial_population(self, streams: Streams) -> Population:
         """The synthetic population before burn-in: areas in contiguous blocks of slots."""
         area = np.repeat(np.arange(len(self.profiles)), self.sizes)
-        return self.draw(area, streams.generator("synthesis", 0))
+        return self.draw(area, streams.generator(SYNTHESIS, 0))
 
 
 class AreaAgent(mesa.Agent):

@@ -8,6 +8,7 @@ one line per problem naming the file, the key path and the reason (:class:`model
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -288,7 +289,11 @@ def validate(data: Mapping[str, Any], origins: Mapping[str, str], file: str) -> 
             problems.append(Problem(_origin(p.key, origins, file), p.key, p.reason))
     if not problems:
         params = scenario.resolved_parameters()
+        # The schema keeps programmes in name order; name the one a problem concerns by its place in the file.
+        names = [p["name"] for p in data.get("programmes") or []]
+        written = sorted(range(len(names)), key=lambda i: names[i])
         for key, reason in programme_problems(scenario, params):
+            key = re.sub(r"^programmes\[(\d+)\]", lambda m: f"programmes[{written[int(m.group(1))]}]", key)
             problems.append(Problem(_origin(key, origins, file), key, reason))
     if problems:
         raise InputError(problems)

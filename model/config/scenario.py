@@ -292,6 +292,15 @@ class Scenario(_Strict):
 
     _month = field_validator("start", mode="before")(lambda cls, v: _parse_month(v))
 
+    @field_validator("programmes")
+    @classmethod
+    def _by_name(cls, programmes: list[ProgrammeSpec]) -> list[ProgrammeSpec]:
+        """Programmes are kept, processed and reported in order of name, whatever order a file lists them.
+
+        A scenario's programmes are a set: listing them in another order changes nothing.
+        """
+        return sorted(programmes, key=lambda p: p.name)
+
     @property
     def start_month(self) -> tuple[int, int]:
         """(year, month) of the first simulated month."""

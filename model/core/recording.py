@@ -43,7 +43,7 @@ class JobStartCohorts:
     def sustained(
         self, month: int, started: np.ndarray, pop: Population, areas: int
     ) -> dict[int, np.ndarray]:
-        """Keep ``started`` (this month); per k in ``after``, k-month-old starts still in that job, by area."""
+        """Keep ``started`` (this month); per k in ``after``, k-month-old job starts still in that job."""
         if len(started):
             self.cohorts[month] = started
         out = {}

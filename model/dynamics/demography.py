@@ -12,6 +12,9 @@ import numpy as np
 
 from model.core.components import Month
 from model.core.population import ENTRY_AGE_YEARS, EXIT_AGE_YEARS, Population
+from model.core.streams import stream
+
+ENTRY = stream("entry", "16-year-olds entering in the slots of residents who reached 65")
 
 
 def age_one_month(pop: Population) -> np.ndarray:
@@ -32,7 +35,7 @@ class Demography:
         if len(month.leavers):
             entrants = model.context.draw(
                 pop.area[month.leavers],
-                model.streams.generator("entry", month.number),
+                model.streams.generator(ENTRY, month.number),
                 np.full(len(month.leavers), ENTRY_AGE_YEARS * 12),
             )
             pop.assign(month.leavers, entrants)

@@ -21,10 +21,12 @@ from model.config.parameters import Parameters
 from model.config.vocabulary import EMPLOYED
 from model.core.components import Month
 from model.core.population import Population, column
-from model.core.streams import Streams
+from model.core.streams import Streams, stream
 
 column("hourly_pay", np.float32, "hourly pay in the current job, in 2023 money (0 if not employed)")
 column("hours", np.float32, "weekly hours of the current job (0 if not employed)")
+PAY = stream("earnings.pay", "pay of a new job (position in the area's distribution)")
+HOURS = stream("earnings.hours", "part-time or full-time hours of a new job")
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,8 @@ def update_pay(
     """
     started = np.flatnonzero((pop.state == EMPLOYED) & (before != EMPLOYED))
     if len(started):
-        u_pay = streams.uniform_at("earnings.pay", month, started)
-        u_hours = streams.uniform_at("earnings.hours", month, started)
+        u_pay = streams.uniform_at(PAY, month, started)
+        u_hours = streams.uniform_at(HOURS, month, started)
         hourly, hours = rules.draw(
             pop.area[started], pop.work_limiting[started], u_pay, u_hours, entrant=True
         )

@@ -44,6 +44,7 @@ from model.core.population import (
     Population,
     column,
 )
+from model.core.streams import stream
 
 column("state", np.uint8, "employment state, an index into STATES")
 column(
@@ -52,6 +53,10 @@ column(
 column("job_tenure", np.int16, "months in the current job, the current month included (0 if not employed)")
 JOB_ENTRY = rate(
     "employment.job_entry", "hazard_ratio", "monthly hazard of entering work, for the out of work"
+)
+MOVES = stream("employment", "the competing-hazards draw between employment states")
+SICKNESS = stream(
+    "employment.sickness", "an inactive resident becoming work-limiting moves to long-term sick"
 )
 JOB_EXIT = rate("employment.job_exit", "hazard_ratio", "monthly hazards of leaving work, for the employed")
 
@@ -265,8 +270,8 @@ class Employment:
         step(
             pop,
             model.context.employment,
-            streams.uniform("employment", month.number, n),
-            streams.uniform("employment.sickness", month.number, n),
+            streams.uniform(MOVES, month.number, n),
+            streams.uniform(SICKNESS, month.number, n),
             month.became_work_limiting,
             month.mods,
         )

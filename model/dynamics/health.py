@@ -35,6 +35,7 @@ from model.config.vocabulary import CONDITIONS, EMPLOYED, MH_CMD, MH_NONE, MH_SM
 from model.core.components import Month
 from model.core.modifiers import Modifiers, combine, rate
 from model.core.population import AGES, ENTRY_AGE_YEARS, MAX_MONTHS, Population, column
+from model.core.streams import stream
 
 column("mental_health", np.uint8, "index into MENTAL_HEALTH: none, common mental disorder, SMI")
 column("msk", np.uint8, "1 with a musculoskeletal condition (back pain)")
@@ -44,6 +45,8 @@ column(
     "months_limited", np.int16, "months in the current work-limiting spell, this month included (0 if not)"
 )
 
+MENTAL = stream("health.mental", "onset, recovery or escalation of a common mental disorder or SMI")
+WORK_LIMITING = stream("health.work_limiting", "whether a new condition episode limits the work one can do")
 Targets = tuple[np.ndarray, np.ndarray | None]  # prevalence (areas, sex, age) and its drift per month
 
 
@@ -75,8 +78,10 @@ class Condition:
 
 
 def condition(**fields) -> Condition:
-    """Register a condition (and its recovery rate, when programmes may modify it)."""
+    """Register a condition, its random stream and (when programmes may modify it) its recovery rate."""
     entry = Condition(**fields)
+    if entry.column != "mental_health":
+        stream(f"health.{entry.key}", f"onset or recovery of {entry.name.replace('_', ' ')}")
     if entry.recovery_rate:
         rate(entry.recovery_rate, "hazard_ratio", f"monthly recovery from {entry.name.replace('_', ' ')}")
     return CONDITIONS.register(entry)

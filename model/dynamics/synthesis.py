@@ -29,6 +29,7 @@ from model.config.areas import AreaProfile
 from model.config.parameters import Parameters
 from model.config.vocabulary import CONDITIONS, EMPLOYED, INACTIVE_SICK, MH_CMD, MH_SMI
 from model.core.population import AGES, ENTRY_AGE_YEARS, EXIT_AGE_YEARS, MAX_MONTHS, Population
+from model.core.streams import stream
 from model.dynamics.earnings import PayRules
 from model.dynamics.health import CMD, SMI, HealthRates
 from model.dynamics.readiness import ReadinessRules
@@ -114,6 +115,9 @@ def _draw_conditions(
         if c.column != "mental_health":
             held[c.column] = (rng.random(len(group)) < p[c.key]).astype(np.uint8)
     return held
+
+
+SYNTHESIS = stream("synthesis", "the initial population: ages, sexes, states, conditions, durations, pay")
 
 
 def area_sizes(profiles: Sequence[AreaProfile], scale: float) -> list[int]:

@@ -20,13 +20,13 @@ from model.config.errors import InputError, Problem
 from model.config.scenario import Scenario
 from model.config.vocabulary import EMPLOYED
 from model.core.population import EXIT_AGE_YEARS, Population
-from model.core.streams import Streams
+from model.core.streams import Streams, stream
 from model.core.tables import summarise
 from model.engine import HealthWorkModel, RunContext, burned_in_population
 from model.experiments.executors import Executor, SerialExecutor
 from model.programmes.programme import Programme
 
-TRIAL_STREAM = 900
+COHORT = stream("trial.cohort", "a trial's sample of eligible residents and their randomisation")
 OUTCOMES = (
     "ever_employed",
     "employed_6m",
@@ -59,7 +59,7 @@ def draw_cohort(
     eligible = programme.eligible(pop, slots) & (pop.state != EMPLOYED)
     eligible &= pop.age_months + months < EXIT_AGE_YEARS * 12
     chosen = slots[eligible]
-    rng = streams.generator(TRIAL_STREAM, 0)
+    rng = streams.generator(COHORT, 0)
     if size is not None and size < len(chosen):
         chosen = np.sort(rng.choice(chosen, size, replace=False))
     treated = np.zeros(len(chosen), bool)

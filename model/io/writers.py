@@ -18,9 +18,10 @@ import pandas as pd
 
 from model.config.scenario import Scenario, month_index
 from model.core.files import atomic_write_text, git_revision, package_versions, sha256
-from model.core.streams import STREAM_IDS
+from model.core.streams import STREAMS, programme_stream, stream_id
 from model.economics.rules import FIRST_RATES_YEAR
 from model.experiments.ensemble import RunResult
+from model.programmes.programme import DECISIONS
 
 FLOAT_FORMAT = "%.10g"
 
@@ -131,6 +132,12 @@ def write_table(frame: pd.DataFrame, out: Path, name: str, *, scenario: Scenario
     return _write_folder(out, fill)
 
 
+def stream_ids(scenario: Scenario) -> dict[str, int]:
+    """Every declared random stream and every stream of the scenario's programmes, with its id, by name."""
+    names = [*STREAMS.names(), *(programme_stream(p.name, d) for p in scenario.programmes for d in DECISIONS)]
+    return {name: stream_id(name) for name in sorted(names)}
+
+
 def build_manifest(
     scenario: Scenario,
     scenario_file: str,
@@ -150,8 +157,9 @@ def build_manifest(
         "seeds": {
             "seed": scenario.seed,
             "replications": scenario.replications,
-            "scheme": "numpy PCG64(SeedSequence(seed, spawn_key=(replication, stream_id, month + 1000)))",
-            "stream_ids": STREAM_IDS,
+            "scheme": "PCG64(SeedSequence(seed, spawn_key=(draw, replication, stream_id, month + 1000)))",
+            "stream_id": "first 8 bytes (little-endian, >> 1) of the SHA-256 of the stream's name",
+            "streams": stream_ids(scenario),
         },
         "workers": workers,
         "started": started.isoformat(timespec="seconds"),

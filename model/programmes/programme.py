@@ -26,14 +26,15 @@ from model.config.scenario import (
 )
 from model.config.vocabulary import EMPLOYED, MENTAL_HEALTH, PROGRAMME_TYPES, RATES, STATES
 from model.core.population import Population
-from model.core.streams import PROGRAMME_STREAM_BASE, Streams
+from model.core.streams import Streams, programme_stream
 from model.dynamics.health import any_condition, has
 from model.programmes.types import ProgrammeType
 
 # A resident's status in one programme.
 NONE, WAITING, PRE_EMPLOYMENT, IN_WORK, COMPLETED, DROPPED, LEFT_LIST = range(7)
-# Stream identifiers per programme: base + 16 x programme index + decision.
-EFFECTS, REFERRAL, ENGAGEMENT, DROPOUT, GIVE_UP, RESPONSE = range(6)
+# A programme's random decisions, each a stream named programme.<programme name>.<decision>.
+DECISIONS = ("effects", "referral", "engagement", "dropout", "give_up", "response")
+EFFECTS, REFERRAL, ENGAGEMENT, DROPOUT, GIVE_UP, RESPONSE = DECISIONS
 APPLIES = {"active": (PRE_EMPLOYMENT, IN_WORK), "pre_employment": (PRE_EMPLOYMENT,), "in_work": (IN_WORK,)}
 
 
@@ -176,9 +177,9 @@ class Programme:
             response=response,
         )
 
-    def stream(self, decision: int) -> int:
-        """Identifier of this programme's random stream for one decision."""
-        return PROGRAMME_STREAM_BASE + 16 * self.index + decision
+    def stream(self, decision: str) -> str:
+        """Name of this programme's random stream for one decision (keyed by the programme's name)."""
+        return programme_stream(self.name, decision)
 
     def draw_effects(self, streams: Streams) -> list[Effect]:
         """Concrete effect values for one replication (distributions drawn once, same in every month)."""

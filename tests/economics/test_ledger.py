@@ -277,4 +277,6 @@ def test_nhs_costs_are_deflated_from_their_own_price_year_which_is_a_parameter()
     # At 2024/25 prices a cost given at 2024/25 prices is not deflated: 12 people x 900 / 12 months.
     assert nhs_costs(counts, today, 2024)[0, line] == pytest.approx(900.0)
     old = PARAMS.with_overrides({"fiscal.nhs.cmd_per_year": 900.0}, "test")  # default price year 2007/08
-    assert nhs_costs(counts, old, 2024)[0, line] == pytest.approx(900.0 * 100 / prices.price_index(2007, 0.02))
+    assert nhs_costs(counts, old, 2024)[0, line] == pytest.approx(
+        900.0 * 100 / prices.price_index(2007, 0.02)
+    )

@@ -83,14 +83,19 @@ def test_a_programme_without_effects_has_ratios_near_one():
 
 @pytest.mark.slow
 def test_ips_trial_emulation_reproduces_the_configured_risk_ratios():
-    """On a seed the calibration never used, the fitted median hazard ratios give the trials' risk ratios."""
+    """On a seed the calibration never used, the fitted median hazard ratios give the trials' risk ratios.
+
+    Tolerance: 3.5 standard deviations of the emulated risk ratio across seeds (measured over six seeds of
+    the 1.5 million population: SMI 0.11, CMD 0.027, neither 0.034), since the fitted hazard ratio carries
+    the noise of the one seed it was fitted on as well as this seed's.
+    """
     params = default_parameters()
     reference = read_profiles(TARGETS / "reference_populations.csv")[("United Kingdom", 2023)]
     sc = _scenario(reference, 1_500_000, 99, 18)
     sc = sc.model_copy(update={"programmes": [ProgrammeSpec(name="ips", type="ips", staff_fte=1)]})
     context = RunContext.build(sc, params, [reference])
     pop = burned_in_population(context, Streams(99, 0))
-    tolerance = {"severe_mental_illness": 0.25, "common_mental_disorder": 0.06, "none": 0.08}
+    tolerance = {"severe_mental_illness": 0.38, "common_mental_disorder": 0.095, "none": 0.12}
     with (TARGETS / "ips_trials.csv").open() as f:
         rows = list(csv.DictReader(f))
     for row in rows:

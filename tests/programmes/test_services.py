@@ -123,8 +123,8 @@ def test_nobody_is_in_two_programmes_of_the_same_type_at_once():
 def test_different_types_may_overlap():
     sc = scenario(
         [
-            ips(referral={"gp": 0.03}, staff_fte=50),
-            {"name": "ht", "type": "health_trainer", "staff_fte": 50, "referral": {"self": 0.03}},
+            ips(referral={"gp": 0.03}, staff_fte=400),  # places for a good share of the eligible
+            {"name": "ht", "type": "health_trainer", "staff_fte": 400, "referral": {"self": 0.03}},
         ]
     )
     overlap = 0
@@ -200,7 +200,14 @@ def test_effects_change_outcomes_for_participants():
 
 def test_support_is_time_limited_to_job_search_plus_in_work_months():
     sc = scenario(
-        [ips(referral={"gp": 0.01}, support_months={"pre_employment": 3, "in_work": 2}, dropout=0.0)]
+        [
+            ips(
+                referral={"gp": 0.05},
+                staff_fte=100,  # enough participants that some find work and use in-work support
+                support_months={"pre_employment": 3, "in_work": 2},
+                dropout=0.0,
+            )
+        ]
     )
     longest = 0
     for _, _, sm in step_both_arms(sc, 20):
