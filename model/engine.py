@@ -24,6 +24,7 @@ from model.config.parameters import AREA_FACTORS, Parameters, area_factor_path
 from model.config.scenario import Scenario, month_index
 from model.config.vocabulary import ARMS, STATES
 from model.core.components import Component, Month
+from model.core.modifiers import Modifiers
 from model.core.population import Population
 from model.core.recording import Counts
 from model.core.streams import Streams
@@ -170,6 +171,7 @@ class HealthWorkModel(mesa.Model):
             counts,
         ]
         self.components: list[Component] = sorted((c for c in parts if c is not None), key=lambda c: c.order)
+        self.modifiers = Modifiers(len(population))
         self._start_index = month_index(context.scenario.start) - 1
         if counts is not None:
             counts.record(0, population)
@@ -182,9 +184,10 @@ class HealthWorkModel(mesa.Model):
     def step(self) -> None:
         """Simulate one month: every component in order."""
         number = self.first_month + self.steps - 1  # Mesa counts this step before calling it
-        month = Month(number=number, index=self._start_index + number)
+        month = Month(number=number, index=self._start_index + number, mods=self.modifiers)
         for component in self.components:
             component.step(self, month)
+        self.modifiers.reset()
 
 
 @dataclass

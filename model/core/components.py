@@ -37,7 +37,7 @@ class Month:
 
     number: int
     index: int
-    mods: Modifiers = field(default_factory=Modifiers)
+    mods: Modifiers
     leavers: np.ndarray = field(default_factory=_no_slots)
     became_work_limiting: np.ndarray | None = None
     before: np.ndarray | None = None

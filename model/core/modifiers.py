@@ -1,22 +1,21 @@
-"""Named rates and the month's modifiers of them (Vivarium value pipelines): programmes never edit dynamics.
+"""Named rates and their pipelines (Vivarium value pipelines): programmes modify rates, never dynamics.
 
-A dynamic declares each rate a programme may change (:func:`rate`, e.g. ``employment.job_entry``); each month
-programmes publish, per named rate, multipliers (hazard ratios) or additions (gains) for the residents they
-touch, and the dynamic applies them to those residents only, so every other resident goes through exactly the
-arithmetic of the counterfactual arm.
+A dynamic declares each rate a programme may change (:func:`rate`, e.g. ``employment.job_entry``). Each
+month programmes publish, per named rate, hazard ratios (multiplied in) or gains per month (added) for the
+residents they touch; the dynamic reads the rate's per-resident modifier, which is exactly neutral (1, or 0
+for a gain) for everyone no programme touched, so their arithmetic is the counterfactual arm's to the bit.
+Where several programmes touch one resident their hazard ratios multiply and their gains add, in the order
+the programmes are processed (by name).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
 from model.config.vocabulary import RATES
-
-Sparse = tuple[np.ndarray, np.ndarray]  # (slots, values): an effect on some residents only
 
 
 @dataclass(frozen=True)
@@ -35,34 +34,41 @@ class Rate:
 
 def rate(name: str, kind: Literal["hazard_ratio", "gain"], doc: str) -> Rate:
     """Declare a named rate (called once, by the dynamic that applies it)."""
-    return RATES.register(Rate(name, kind, doc))
+    return RATES.register(Rate(name, kind, doc), depth=2)
 
 
 class Modifiers:
-    """A month's programme effects by named rate, as (slots, values) for the residents they touch.
+    """One arm's rate pipelines: a per-resident modifier array for each rate a programme touched.
 
-    Sparse on purpose: residents no programme touches go through exactly the counterfactual's arithmetic.
+    Arrays are allocated once (the first time a rate is touched) and reset each month at the slots touched,
+    so no month allocates a population-sized temporary.
     """
 
-    def __init__(self) -> None:
-        self._effects: dict[str, list[Sparse]] = {}
+    def __init__(self, n: int):
+        self.n = n
+        self._arrays: dict[str, np.ndarray] = {}
+        self._touched: dict[str, list[np.ndarray]] = {}
 
     def add(self, name: str, slots: np.ndarray, values: np.ndarray) -> None:
-        """Publish an effect on rate ``name`` for ``slots``."""
-        self._effects.setdefault(name, []).append((slots, values))
+        """Publish an effect on rate ``name`` for ``slots`` (each slot at most once per call)."""
+        kind = RATES[name]
+        array = self._arrays.get(name)
+        if array is None:
+            array = self._arrays[name] = np.full(self.n, kind.neutral, np.float32)
+        if kind.kind == "gain":
+            array[slots] += values
+        else:
+            array[slots] *= values
+        self._touched.setdefault(name, []).append(slots)
 
-    def get(self, name: str) -> list[Sparse]:
-        """Every effect published on rate ``name`` this month (empty when none)."""
-        return self._effects.get(name, [])
+    def get(self, name: str) -> np.ndarray | None:
+        """The per-resident modifier of rate ``name`` this month, or None when no programme touched it."""
+        return self._arrays[name] if name in self._touched else None
 
-
-def combine(effects: Sequence[Sparse]) -> Sparse:
-    """One multiplier per touched slot (the product where several programmes touch the same resident)."""
-    if len(effects) == 1:
-        return effects[0]
-    slots = np.concatenate([s for s, _ in effects])
-    values = np.concatenate([v for _, v in effects])
-    unique, where = np.unique(slots, return_inverse=True)
-    product = np.ones(len(unique), np.float32)
-    np.multiply.at(product, where, values)
-    return unique, product
+    def reset(self) -> None:
+        """Return every touched slot to neutral, ready for next month."""
+        for name, slots in self._touched.items():
+            neutral = RATES[name].neutral
+            for s in slots:
+                self._arrays[name][s] = neutral
+        self._touched.clear()

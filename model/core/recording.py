@@ -101,15 +101,25 @@ class Counts:
 
         ``started`` are this month's job starts; six months later those still in work are counted.
         """
+        from model.core import kernels  # numba: imported with the simulation, not with validation
+
         areas = self.stocks.shape[1]
         columns = condition_columns()
-        parts = [("state", len(STATES)), *columns.items(), ("work_limiting", 2)]
-        key = pop.area.astype(np.int32)
-        for name, size in parts:
-            key *= size
-            key += getattr(pop, name)
-        sizes = [size for _, size in parts]
-        c = np.bincount(key, minlength=areas * int(np.prod(sizes))).reshape(areas, *sizes)
+        sizes = [len(STATES), *columns.values(), 2]
+        cells = np.zeros(areas * int(np.prod(sizes)), np.int64)
+        flows = np.zeros(areas * len(STATES) ** 2, np.int64)
+        kernels.count(
+            pop.area,
+            pop.state,
+            pop.state if before is None else before,
+            tuple(getattr(pop, name) for name in columns),
+            np.array(list(columns.values()), np.int64),
+            pop.work_limiting,
+            cells,
+            flows,
+            before is not None,
+        )
+        c = cells.reshape(areas, *sizes)
         condition_axes = tuple(range(2, 2 + len(columns)))
         self.stocks[month] = c.sum(axis=(*condition_axes, c.ndim - 1))
         axis_of = {name: 2 + i for i, name in enumerate(columns)}
@@ -118,12 +128,7 @@ class Counts:
             self.health[month, :, k] = present.reshape(areas, -1).sum(axis=1)
         self.limiting[month] = c[..., 1].sum(axis=condition_axes)
         if before is not None:
-            flow_key = pop.area.astype(np.int32)
-            flow_key *= 4
-            flow_key += before
-            flow_key *= 4
-            flow_key += pop.state
-            self.flows[month] = np.bincount(flow_key, minlength=areas * 16).reshape(areas, 4, 4)
+            self.flows[month] = flows.reshape(areas, len(STATES), len(STATES))
         if started is not None:
             for still in self._job_starts.sustained(month, started, pop, areas).values():
                 self.sustained[month] = still

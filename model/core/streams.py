@@ -7,11 +7,11 @@ removing or reordering programmes, or adding a decision, leaves every other stre
 ``RandomnessStream`` with ``get_hash``). Keys are ``SeedSequence(seed, spawn_key=(draw, replication,
 stream_id, month + 1000))``; the global numpy and ``random`` states are never used.
 
-Draws are indexed by resident slot: :meth:`Streams.uniform` gives one number per slot of the population,
-:meth:`Streams.uniform_at` the same kind of number for chosen slots only (a decision that concerns few
-residents draws only for them). Either way a resident gets the same number for the same decision in the same
-month whatever else happens, so both arms of a run see identical draws and a resident no programme touches
-has an identical history in both (common random numbers).
+Decisions about residents draw by slot (:meth:`Streams.uniform_at`, and the same numbers inside the monthly
+kernels): a resident gets the same number for the same decision in the same month whatever else happens, and
+a decision that concerns few residents draws only for them. So both arms of a run see identical draws and a
+resident no programme touches has an identical history in both (common random numbers). Drawing new
+residents (synthesis, entrants) uses the stream's generator.
 """
 
 from __future__ import annotations
@@ -25,11 +25,6 @@ import numpy as np
 from model.config.registry import Registry
 
 MONTH_OFFSET = 1_000  # burn-in months are negative; keys must be non-negative
-_GOLDEN, _MIX1, _MIX2 = (
-    np.uint64(0x9E3779B97F4A7C15),
-    np.uint64(0xBF58476D1CE4E5B9),
-    np.uint64(0x94D049BB133111EB),
-)
 
 
 @dataclass(frozen=True)
@@ -81,24 +76,40 @@ class Streams:
         """A fresh generator for one decision in one month."""
         return np.random.Generator(np.random.PCG64(self._sequence(name, month)))
 
-    def uniform(self, name: str, month: int, n: int) -> np.ndarray:
-        """``n`` float32 uniforms on [0, 1), one per population slot."""
-        return self.generator(name, month).random(n, dtype=np.float32)
+    def key(self, name: str, month: int) -> np.uint64:
+        """The 64-bit key of one decision's slot-indexed draws in one month."""
+        return self._sequence(name, month).generate_state(1, np.uint64)[0]
 
     def uniform_at(self, name: str, month: int, slots: np.ndarray) -> np.ndarray:
-        """float32 uniforms on [0, 1) for the given population slots only.
+        """float32 uniforms on [0, 1) for the given population slots.
 
-        Element i of the SplitMix64 sequence (Steele, Lea and Flood 2014) keyed by this stream and month, at
-        position ``slot``: a resident gets the same number whatever other slots are drawn for, so decisions on
-        changing subsets (the eligible, the waiting, the newly ill) keep common random numbers.
+        Element ``slot`` of the SplitMix64 sequence keyed by this stream and month
+        (:func:`model.core.kernels.splitmix`): a resident gets the same number whatever other slots are drawn
+        for, so decisions on changing subsets (the eligible, the waiting, the newly ill) keep common random
+        numbers. The monthly dynamics draw the same numbers inside their kernels.
         """
-        key = self._sequence(name, month).generate_state(1, np.uint64)[0]
-        with np.errstate(over="ignore"):
-            z = key + (slots.astype(np.uint64) + np.uint64(1)) * _GOLDEN
-            z = (z ^ (z >> np.uint64(30))) * _MIX1
-            z = (z ^ (z >> np.uint64(27))) * _MIX2
-            z ^= z >> np.uint64(31)
-        return ((z >> np.uint64(40)).astype(np.float32) * np.float32(2.0**-24)).astype(np.float32)
+        from model.core import kernels  # numba: imported with the simulation, not with validation
+
+        return kernels.uniform_at(self.key(name, month), np.ascontiguousarray(slots, dtype=np.int64))
+
+    def lottery(self, name: str, month: int, n: int, p: float) -> np.ndarray:
+        """The slots among ``n`` whose independent draw with probability ``p`` succeeds, in slot order.
+
+        Drawn by geometric skipping (the gaps between successes), so a decision with a small probability
+        costs in proportion to its successes, not to the population; which slots succeed depends only on the
+        stream, month, ``n`` and ``p``, never on who else is eligible, so both arms see the same successes.
+        """
+        if p <= 0 or n == 0:
+            return np.zeros(0, np.intp)
+        if p >= 1:
+            return np.arange(n)
+        rng = self.generator(name, month)
+        expected = n * p
+        gaps = rng.geometric(p, int(expected + 6 * np.sqrt(expected) + 16))
+        while gaps.sum() < n:
+            gaps = np.concatenate([gaps, rng.geometric(p, int(expected / 4) + 16)])
+        slots = np.cumsum(gaps) - 1
+        return slots[slots < n]
 
     def model_rng(self) -> np.random.Generator:
         """The generator handed to ``mesa.Model(rng=...)`` (used for no resident-level decision)."""

@@ -18,7 +18,6 @@ from scipy.special import ndtri
 
 from model.config.areas import AreaProfile
 from model.config.parameters import Parameters
-from model.config.vocabulary import EMPLOYED
 from model.core.components import Month
 from model.core.population import Population, column
 from model.core.streams import Streams, stream
@@ -77,14 +76,12 @@ class PayRules:
 
 
 def update_pay(
-    pop: Population, before: np.ndarray, rules: PayRules, streams: Streams, month: int
-) -> tuple[np.ndarray, np.ndarray]:
+    pop: Population, started: np.ndarray, left: np.ndarray, rules: PayRules, streams: Streams, month: int
+) -> None:
     """Draw pay for this month's job starts and clear it for those who left work.
 
-    The draws are positional (per slot and month), so a job start gets the same pay in both arms. Returns the
-    slots that started a job and those that left one.
+    The draws are positional (per slot and month), so a job start gets the same pay in both arms.
     """
-    started = np.flatnonzero((pop.state == EMPLOYED) & (before != EMPLOYED))
     if len(started):
         u_pay = streams.uniform_at(PAY, month, started)
         u_hours = streams.uniform_at(HOURS, month, started)
@@ -92,10 +89,8 @@ def update_pay(
             pop.area[started], pop.work_limiting[started], u_pay, u_hours, entrant=True
         )
         pop.hourly_pay[started], pop.hours[started] = hourly, hours
-    left = np.flatnonzero((before == EMPLOYED) & (pop.state != EMPLOYED))
     pop.hourly_pay[left] = 0
     pop.hours[left] = 0
-    return started, left
 
 
 # --------------------------------------------------------------------------------------------- ledger
@@ -121,6 +116,6 @@ class Earnings:
 
     def step(self, model: Any, month: Month) -> None:
         """Draw pay for new jobs and clear it for jobs that ended."""
-        month.started, month.left = update_pay(
-            model.population, month.before, model.context.pay, model.streams, month.number
+        update_pay(
+            model.population, month.started, month.left, model.context.pay, model.streams, month.number
         )

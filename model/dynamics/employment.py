@@ -32,19 +32,17 @@ import numpy as np
 
 from model.config.areas import AreaProfile
 from model.config.parameters import AREA_FACTORS, Parameters, area_factor_path
-from model.config.vocabulary import EMPLOYED, INACTIVE_OTHER, INACTIVE_SICK, UNEMPLOYED
+from model.config.vocabulary import EMPLOYED
 from model.core.components import Month
 from model.core.modifiers import Modifiers, rate
 from model.core.population import (
     AGE_BAND_OF_YEAR,
     AGE_BANDS,
     AGES,
-    ENTRY_AGE_YEARS,
-    MAX_MONTHS,
     Population,
     column,
 )
-from model.core.streams import stream
+from model.core.streams import Streams, stream
 
 column("state", np.uint8, "employment state, an index into STATES")
 column(
@@ -169,93 +167,86 @@ def _combine(p: dict, areas: int) -> np.ndarray:
     return table.reshape(-1, 4).astype(np.float32)
 
 
-def group_key(pop: Population) -> np.ndarray:
-    """Row of :attr:`EmploymentRates.by_group` for every resident (computed in place, small integers)."""
-    key = pop.area.astype(np.int32)
-    key *= 4
-    key += pop.state
-    key *= 2
-    key += pop.work_limiting
-    key *= AGES
-    key += pop.age_months // 12
-    key -= ENTRY_AGE_YEARS
-    return key
+def _modifiers(mods: Modifiers | None) -> tuple:
+    """Per-resident job-entry and job-exit hazard ratios as the kernels take them (array, touched)."""
+    entry = mods.get(JOB_ENTRY.name) if mods is not None else None
+    exit_ = mods.get(JOB_EXIT.name) if mods is not None else None
+    return (
+        _ONE if entry is None else entry,
+        entry is not None,
+        _ONE if exit_ is None else exit_,
+        exit_ is not None,
+    )
 
 
-def hazards(
-    pop: Population, rates: EmploymentRates, mods: Modifiers | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Monthly hazards per resident: job entry, to unemployment, to inactivity (other), to sickness."""
-    mods = Modifiers() if mods is None else mods
-    base = np.take(rates.by_group, group_key(pop), axis=0)
-    duration = np.take(rates.duration, np.minimum(pop.months_out_of_work, len(rates.duration) - 1))
-    entry = base[:, 0] * duration
-    entry *= np.exp(np.float32(rates.readiness_effect) * (pop.readiness - np.float32(0.5)))
-    for slots, factor in mods.get(JOB_ENTRY.name):
-        entry[slots] *= factor
-    # Fragile new jobs; tenure is 0 (factor 1) for residents not employed.
-    job_exit = np.take(rates.tenure_exit, np.minimum(pop.job_tenure, len(rates.tenure_exit) - 1))
-    for slots, factor in mods.get(JOB_EXIT.name):
-        employed = pop.state[slots] == EMPLOYED  # job exit only: not the moves of the out of work
-        job_exit[slots[employed]] *= factor[employed]
-    unemployment = base[:, 1] * job_exit
-    inactivity = base[:, 2] * job_exit
-    sickness = base[:, 3] * job_exit
-    return entry, unemployment, inactivity, sickness
+_ONE = np.ones(1, np.float32)  # stands in for a modifier array no programme touched
+
+
+def _run(
+    pop: Population,
+    rates: EmploymentRates,
+    streams: Streams | None,
+    month: int,
+    became: np.ndarray | None,
+    mods: Modifiers | None,
+    buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+    hazards: np.ndarray | None,
+) -> tuple[int, int]:
+    from model.dynamics import kernels  # numba: imported with the simulation, not with validation
+
+    n, move = len(pop), hazards is None
+    before, started, left = buffers or (np.empty(n, np.uint8), np.empty(n, np.intp), np.empty(n, np.intp))
+    keys = (streams.key(MOVES, month), streams.key(SICKNESS, month)) if move else (np.uint64(0),) * 2
+    return kernels.employment(
+        pop.area,
+        pop.work_limiting,
+        pop.age_months,
+        pop.state,
+        pop.months_out_of_work,
+        pop.job_tenure,
+        pop.readiness,
+        np.zeros(n, np.bool_) if became is None else became,
+        rates.by_group,
+        rates.duration,
+        rates.tenure_exit,
+        np.float32(rates.readiness_effect),
+        rates.sickness_hr,
+        *keys,
+        *_modifiers(mods),
+        before,
+        started,
+        left,
+        np.empty((1, 4), np.float32) if hazards is None else hazards,
+        move,
+    )
+
+
+def hazards(pop: Population, rates: EmploymentRates, mods: Modifiers | None = None) -> np.ndarray:
+    """Every resident's monthly hazards (residents, 4): job entry, to unemployment, inactivity, sickness."""
+    out = np.empty((len(pop), 4), np.float32)
+    _run(pop, rates, None, 0, None, mods, None, out)
+    return out
 
 
 def step(
     pop: Population,
     rates: EmploymentRates,
-    u: np.ndarray,
-    u_sick: np.ndarray,
+    streams: Streams,
+    month: int,
     became_work_limiting: np.ndarray,
     mods: Modifiers | None = None,
-) -> None:
+    buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Advance every resident's employment state by one month, in place.
 
-    Args:
-        pop: the population.
-        rates: the run's hazard tables.
-        u: one uniform per resident for the competing-hazards draw.
-        u_sick: one uniform per resident for moves into long-term sickness on becoming work-limiting.
-        became_work_limiting: residents whose health made them work-limiting this month.
-        mods: this month's programme effects (on job entry and job exit).
-
+    Returns the state before the month's moves and the slots that started and left a job (views into
+    ``buffers`` = (before, started, left), reused month after month, when given).
     """
-    old = pop.state.copy()
-    # Health-driven moves between the two inactive states; these residents make no other move this month.
-    recovered = (old == INACTIVE_SICK) & (pop.work_limiting == 0)
-    ratio = np.take(rates.sickness_hr, pop.area)
-    fell_sick = (old == INACTIVE_OTHER) & became_work_limiting & (u_sick * (1 + ratio) < ratio)
-    moved = recovered | fell_sick
-
-    entry, unemployment, inactivity, sickness = hazards(pop, rates, mods)
-    total = entry + unemployment + inactivity + sickness
-    leave = -np.expm1(-total)
-    scale = np.divide(leave, total, out=np.zeros_like(total), where=total > 0)
-    cut_e = entry * scale
-    cut_u = cut_e + unemployment * scale
-    cut_i = cut_u + inactivity * scale
-    cut_s = cut_i + sickness * scale
-    # Destination intervals of the one uniform: [0, cut_e) E, [cut_e, cut_u) U, [cut_u, cut_i) IO,
-    # [cut_i, cut_s) IS; above cut_s (= the probability of leaving) the resident stays.
-    new = old.copy()
-    new[(u < cut_e) & ~moved] = EMPLOYED
-    new[(u >= cut_e) & (u < cut_u) & ~moved] = UNEMPLOYED
-    new[(u >= cut_u) & (u < cut_i) & ~moved] = INACTIVE_OTHER
-    new[(u >= cut_i) & (u < cut_s) & ~moved] = INACTIVE_SICK
-    new[recovered] = INACTIVE_OTHER
-    new[fell_sick] = INACTIVE_SICK
-    pop.state[:] = new
-
-    was_employed = old == EMPLOYED
-    employed = new == EMPLOYED
-    stayed_out = ~was_employed & ~employed
-    pop.job_tenure[:] = (pop.job_tenure + 1) * (was_employed & employed) + (employed & ~was_employed)
-    out = np.minimum(pop.months_out_of_work.astype(np.int32) + 1, MAX_MONTHS)
-    pop.months_out_of_work[:] = out * stayed_out + (was_employed & ~employed)
-    np.minimum(pop.job_tenure, MAX_MONTHS, out=pop.job_tenure)
+    n = len(pop)
+    buffers = buffers or (np.empty(n, np.uint8), np.empty(n, np.intp), np.empty(n, np.intp))
+    n_started, n_left = _run(pop, rates, streams, month, became_work_limiting, mods, buffers, None)
+    before, started, left = buffers
+    return before, started[:n_started], left[:n_left]
 
 
 class Employment:
@@ -263,15 +254,20 @@ class Employment:
 
     order: ClassVar[int] = 40
 
+    def __init__(self) -> None:
+        self.buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
     def step(self, model: Any, month: Month) -> None:
-        """Keep the state before the month's moves, then move everyone."""
-        pop, streams, n = model.population, model.streams, len(model.population)
-        month.before = pop.state.copy()
-        step(
-            pop,
+        """Move everyone; hand on the state before, and who started and left a job."""
+        n = len(model.population)
+        if self.buffers is None:
+            self.buffers = (np.empty(n, np.uint8), np.empty(n, np.intp), np.empty(n, np.intp))
+        month.before, month.started, month.left = step(
+            model.population,
             model.context.employment,
-            streams.uniform(MOVES, month.number, n),
-            streams.uniform(SICKNESS, month.number, n),
+            model.streams,
+            month.number,
             month.became_work_limiting,
             month.mods,
+            self.buffers,
         )

@@ -31,11 +31,11 @@ import numpy as np
 
 from model.config.areas import AreaProfile
 from model.config.parameters import Parameters
-from model.config.vocabulary import CONDITIONS, EMPLOYED, MH_CMD, MH_NONE, MH_SMI
+from model.config.vocabulary import CONDITIONS, MH_CMD, MH_SMI
 from model.core.components import Month
-from model.core.modifiers import Modifiers, combine, rate
-from model.core.population import AGES, ENTRY_AGE_YEARS, MAX_MONTHS, Population, column
-from model.core.streams import stream
+from model.core.modifiers import Modifiers, rate
+from model.core.population import AGES, ENTRY_AGE_YEARS, Population, column
+from model.core.streams import Streams, stream
 
 column("mental_health", np.uint8, "index into MENTAL_HEALTH: none, common mental disorder, SMI")
 column("msk", np.uint8, "1 with a musculoskeletal condition (back pain)")
@@ -84,7 +84,7 @@ def condition(**fields) -> Condition:
         stream(f"health.{entry.key}", f"onset or recovery of {entry.name.replace('_', ' ')}")
     if entry.recovery_rate:
         rate(entry.recovery_rate, "hazard_ratio", f"monthly recovery from {entry.name.replace('_', ' ')}")
-    return CONDITIONS.register(entry)
+    return CONDITIONS.register(entry, depth=2)
 
 
 def _prob(monthly_hazard: float | np.ndarray) -> float | np.ndarray:
@@ -217,6 +217,7 @@ class HealthRates:
     recovery: Mapping[str, float]
     work_limiting_onset: float
     onset_by_group: np.ndarray  # (groups, conditions): onset in registry order, one gather per month
+    recovery_by_condition: np.ndarray  # float32, registry order
 
     @classmethod
     def build(cls, profiles: Sequence[AreaProfile], params: Parameters) -> HealthRates:
@@ -236,118 +237,89 @@ class HealthRates:
             on[..., 0], on[..., 1] = base, np.minimum(base * hr, 1.0)
             onset[c.key] = on.astype(np.float32)
             prevalence[c.key] = on / (on + effective_recovery[..., None])
+        if CONDITIONS.names()[:2] != (CMD.name, SMI.name):
+            raise ValueError("the mental-health conditions must come first in the condition registry")
         stacked = np.stack([onset[c.key].ravel() for c in CONDITIONS], axis=1)
-        return cls(onset, prevalence, recovery, params["health.work_limiting.onset_probability"], stacked)
-
-
-def group_index(pop: Population) -> np.ndarray:
-    """Flat index into the (area, sex, age, out-of-work) tables for every resident (computed in place)."""
-    g = pop.area.astype(np.int32)
-    g *= 2
-    g += pop.male
-    g *= AGES
-    g += pop.age_months // 12
-    g -= ENTRY_AGE_YEARS
-    g *= 2
-    g += pop.state != EMPLOYED
-    return g
-
-
-def _mental_health(
-    pop: Population, rates: HealthRates, onset_p: np.ndarray, u: np.ndarray, mods: Modifiers
-) -> np.ndarray:
-    """CMD and SMI share one state and one uniform: onset of either, recovery, or CMD escalating to SMI."""
-    k_cmd, k_smi = CONDITIONS.names().index(CMD.name), CONDITIONS.names().index(SMI.name)
-    mh = pop.mental_health
-    p_cmd, p_smi = onset_p[:, k_cmd], onset_p[:, k_smi]
-    p_cmd_rec, p_smi_exit = np.float32(rates.recovery[CMD.key]), np.float32(rates.recovery[SMI.key])
-    none, cmd, smi = mh == MH_NONE, mh == MH_CMD, mh == MH_SMI
-    to_cmd = none & (u < p_cmd)
-    cmd_to_smi = cmd & (u >= p_cmd_rec) & (u < p_cmd_rec + p_smi)
-    recovered = (cmd & (u < p_cmd_rec)) | (smi & (u < p_smi_exit))
-    effects = mods.get(CMD.recovery_rate)
-    if effects:
-        slots, factor = combine(effects)
-        p = np.minimum(p_cmd_rec * factor, np.float32(1))
-        c, uu = cmd[slots], u[slots]
-        recovered[slots] = (c & (uu < p)) | (smi[slots] & (uu < p_smi_exit))
-        cmd_to_smi[slots] = c & (uu >= p) & (uu < p + p_smi[slots])
-    to_smi = (none & ~to_cmd & (u < p_cmd + p_smi)) | cmd_to_smi
-    mh[to_cmd] = MH_CMD
-    mh[to_smi] = MH_SMI
-    mh[recovered] = MH_NONE
-    return to_cmd | to_smi
-
-
-def _binary(
-    pop: Population,
-    condition: Condition,
-    rates: HealthRates,
-    p_on: np.ndarray,
-    u: np.ndarray,
-    mods: Modifiers,
-) -> np.ndarray:
-    """A condition held in a column of its own: onset or recovery with one uniform."""
-    held = getattr(pop, condition.column)
-    has_it = held.astype(bool)
-    p_rec = np.float32(rates.recovery[condition.key])
-    starts = ~has_it & (u < p_on)
-    ends = has_it & (u < p_rec)
-    effects = mods.get(condition.recovery_rate) if condition.recovery_rate else []
-    if effects:
-        slots, factor = combine(effects)
-        ends[slots] = has_it[slots] & (u[slots] < np.minimum(p_rec * factor, np.float32(1)))
-    held[starts] = 1
-    held[ends] = 0
-    return starts
-
-
-def draw_names() -> tuple[str, ...]:
-    """The uniforms the health step needs per resident: one per condition column, and work-limiting onset."""
-    columns = dict.fromkeys(c.column for c in CONDITIONS)
-    keys = ["mental" if name == "mental_health" else _owner(name).key for name in columns]
-    return (*keys, "work_limiting")
-
-
-def _owner(column_name: str) -> Condition:
-    return next(c for c in CONDITIONS if c.column == column_name)
+        by_condition = np.array([recovery[c.key] for c in CONDITIONS], np.float32)
+        return cls(
+            onset,
+            prevalence,
+            recovery,
+            params["health.work_limiting.onset_probability"],
+            stacked,
+            by_condition,
+        )
 
 
 def step(
-    pop: Population, rates: HealthRates, draws: Mapping[str, np.ndarray], mods: Modifiers | None = None
+    pop: Population,
+    rates: HealthRates,
+    streams: Streams,
+    month: int,
+    mods: Modifiers | None = None,
+    became: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Advance every resident's health by one month.
+    """Advance every resident's health by one month; return who became work-limiting (``became``, reused).
 
-    Args:
-        pop: the population, changed in place.
-        rates: the run's health rates.
-        draws: one uniform per resident for each name in :func:`draw_names`.
-        mods: this month's programme effects (on conditions' recovery rates).
-
-    Returns:
-        Mask of residents who became work-limiting this month.
-
+    Mental health (CMD or SMI) shares one draw: onset of either, recovery, or CMD escalating to SMI; each
+    condition in a column of its own has one draw for onset or recovery; a new episode makes a resident
+    work-limiting with the onset probability (its draw taken only for those residents); work-limiting status
+    ends with the last condition. Programme hazard ratios multiply the recovery of the residents they touch.
     """
-    mods = Modifiers() if mods is None else mods
-    onset_p = np.take(rates.onset_by_group, group_index(pop), axis=0)
-    onset = _mental_health(pop, rates, onset_p, draws["mental"], mods)
-    for k, c in enumerate(CONDITIONS):
-        if c.column != "mental_health":
-            onset |= _binary(pop, c, rates, onset_p[:, k], draws[c.key], mods)
-    became = onset & (pop.work_limiting == 0) & (draws["work_limiting"] < rates.work_limiting_onset)
-    pop.work_limiting[became] = 1
-    pop.work_limiting &= any_condition(pop).astype(np.uint8)
-    pop.months_limited[:] = np.minimum(pop.months_limited + 1, MAX_MONTHS) * pop.work_limiting
+    from model.dynamics import kernels  # numba: imported with the simulation, not with validation
+
+    binary = _binary_conditions()
+    keys = np.array(
+        [
+            streams.key(MENTAL, month),
+            *(streams.key(f"health.{c.key}", month) for c in binary),
+            streams.key(WORK_LIMITING, month),
+        ],
+        np.uint64,
+    )
+    mods = mods or Modifiers(len(pop))
+    multipliers = [mods.get(c.recovery_rate) if c.recovery_rate else None for c in (CMD, *binary)]
+    became = np.empty(len(pop), np.bool_) if became is None else became
+    kernels.health(
+        pop.area,
+        pop.male,
+        pop.age_months,
+        pop.state,
+        pop.mental_health,
+        tuple(getattr(pop, c.column) for c in binary),
+        pop.work_limiting,
+        pop.months_limited,
+        rates.onset_by_group,
+        rates.recovery_by_condition,
+        np.float32(rates.work_limiting_onset),
+        keys,
+        tuple(_ONE if m is None else m for m in multipliers),
+        np.array([m is not None for m in multipliers]),
+        became,
+    )
     return became
 
 
+_ONE = np.ones(1, np.float32)  # stands in for a modifier array no programme touched
+
+
+def _binary_conditions() -> list[Condition]:
+    """Conditions held in a column of their own, in registry order (after CMD and SMI)."""
+    return [c for c in CONDITIONS if c.column != "mental_health"]
+
+
 class Health:
-    """The monthly health step (streams ``health.<name>`` for each of :func:`draw_names`)."""
+    """The monthly health step (streams ``health.mental``, ``health.<key>``, ``health.work_limiting``)."""
 
     order: ClassVar[int] = 30
 
+    def __init__(self) -> None:
+        self.became: np.ndarray | None = None
+
     def step(self, model: Any, month: Month) -> None:
-        """Draw the month's uniforms and advance everyone's health."""
-        n = len(model.population)
-        draws = {k: model.streams.uniform(f"health.{k}", month.number, n) for k in draw_names()}
-        month.became_work_limiting = step(model.population, model.context.health, draws, month.mods)
+        """Advance everyone's health."""
+        if self.became is None:
+            self.became = np.empty(len(model.population), np.bool_)
+        month.became_work_limiting = step(
+            model.population, model.context.health, model.streams, month.number, month.mods, self.became
+        )

@@ -46,11 +46,20 @@ class ReadinessRules:
 
 def step(pop: Population, rules: ReadinessRules, mods: Modifiers | None = None) -> None:
     """Revert readiness towards the state's target, add programme gains, keep it within [0, 1]."""
-    r = pop.readiness
-    r += np.float32(rules.reversion) * (rules.target[pop.state] - r)
-    for slots, gain in (mods or Modifiers()).get(GAIN.name):
-        r[slots] += gain
-    np.clip(r, 0.0, 1.0, out=r)
+    from model.dynamics import kernels  # numba: imported with the simulation, not with validation
+
+    gain = mods.get(GAIN.name) if mods is not None else None
+    kernels.readiness(
+        pop.state,
+        pop.readiness,
+        rules.target,
+        np.float32(rules.reversion),
+        _ZERO if gain is None else gain,
+        gain is not None,
+    )
+
+
+_ZERO = np.zeros(1, np.float32)  # stands in for a gain array no programme touched
 
 
 class Readiness:

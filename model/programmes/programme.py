@@ -9,6 +9,7 @@ half-life; a value may differ by mental health and may be a distribution drawn o
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,10 +25,10 @@ from model.config.scenario import (
     Scenario,
     UniformDistribution,
 )
-from model.config.vocabulary import EMPLOYED, MENTAL_HEALTH, PROGRAMME_TYPES, RATES, STATES
+from model.config.vocabulary import CONDITIONS, MENTAL_HEALTH, PROGRAMME_TYPES, RATES, STATES
 from model.core.population import Population
+from model.core.recording import condition_columns
 from model.core.streams import Streams, programme_stream
-from model.dynamics.health import any_condition, has
 from model.programmes.types import ProgrammeType
 
 # A resident's status in one programme.
@@ -102,6 +103,7 @@ class Programme:
     dropout: float
     effects: dict[str, EffectSpec]
     response: tuple[float, float]  # shares responding fully, partly
+    health_ok: np.ndarray  # bool by combined condition-column value and work-limiting status
     uncapped: bool = False
 
     @classmethod
@@ -175,6 +177,11 @@ class Programme:
             dropout=spec.dropout if spec.dropout is not None else default("dropout"),
             effects=effects,
             response=response,
+            health_ok=health_table(
+                tuple(e.conditions or kind.default_conditions),
+                tuple(e.exclude_conditions or ()),
+                e.work_limiting,
+            ),
         )
 
     def stream(self, decision: str) -> str:
@@ -196,26 +203,65 @@ class Programme:
             out.append(Effect(rate, by_group, APPLIES[spec.while_], spec.decay_half_life_months))
         return out
 
+    def eligibility(self) -> tuple:
+        """The eligibility rule as the kernels take it."""
+        return (
+            self.states,
+            self.in_area,
+            self.min_age_months,
+            self.max_age_months,
+            self.min_out,
+            self.max_out,
+            self.health_ok,
+        )
+
     def eligible(self, pop: Population, slots: np.ndarray) -> np.ndarray:
-        """Which of ``slots`` meet the eligibility rules (state, area, age, conditions, time out of work)."""
-        ok = self.states[pop.state[slots]]
-        ok &= self.in_area[pop.area[slots]]
-        age = pop.age_months[slots]
-        ok &= (age >= self.min_age_months) & (age <= self.max_age_months)
-        out = pop.months_out_of_work[slots]
-        not_employed = pop.state[slots] != EMPLOYED
-        ok &= ~not_employed | ((out >= self.min_out) & (out <= self.max_out))
-        if self.work_limiting is not None:
-            ok &= (pop.work_limiting[slots] == 1) == self.work_limiting
-        if self.conditions or self.excluded:
-            anything = any_condition(pop, slots)
-            words = {"any": anything, "none": ~anything}
+        """Which of ``slots`` meet the eligibility rules.
 
-            def have(name: str) -> np.ndarray:
-                return words[name] if name in words else has(pop, name, slots)
+        Employment state and area; age; time out of work (for the out of work); conditions held (any of),
+        conditions excluded and work-limiting status.
+        """
+        from model.programmes import kernels  # numba: imported with the simulation, not with validation
 
-            if self.conditions:
-                ok &= np.logical_or.reduce([have(c) for c in self.conditions])
-            for c in self.excluded:
-                ok &= ~have(c)
-        return ok
+        slots = np.ascontiguousarray(slots, dtype=np.int64)
+        return kernels.eligible(slots, *condition_arrays(pop), self.eligibility())
+
+
+def condition_arrays(pop: Population) -> tuple:
+    """The columns a programme's eligibility reads, as the kernels take them."""
+    columns = condition_columns()
+    return (
+        pop.area,
+        pop.age_months,
+        pop.state,
+        pop.months_out_of_work,
+        pop.work_limiting,
+        tuple(getattr(pop, name) for name in columns),
+        np.array(list(columns.values()), np.int64),
+    )
+
+
+def health_table(
+    conditions: tuple[str, ...], excluded: tuple[str, ...], work_limiting: bool | None
+) -> np.ndarray:
+    """Eligibility on health for every combination of condition-column values and work-limiting status.
+
+    ``conditions``: any of these (``any``: at least one condition, ``none``: no condition); ``excluded``:
+    none of these; ``work_limiting``: only (True) or only not (False) work-limiting. Indexed like the
+    kernels index it: the columns' values in registry order, then work-limiting status.
+    """
+    columns = condition_columns()
+    table = []
+    for values in itertools.product(*(range(levels) for levels in columns.values())):
+        held = dict(zip(columns, values, strict=True))
+        anything = any(v > 0 for v in values)
+
+        def have(name: str, held=held, anything=anything) -> bool:
+            if name in ("any", "none"):
+                return anything == (name == "any")
+            condition = CONDITIONS[name]
+            return held[condition.column] == condition.value
+
+        ok = (not conditions or any(have(c) for c in conditions)) and not any(have(c) for c in excluded)
+        table.extend(ok and (work_limiting is None or bool(limited) == work_limiting) for limited in (0, 1))
+    return np.array(table, np.bool_)

@@ -149,9 +149,12 @@ class Services:
         self.start_readiness = [np.zeros(n, np.float32) for _ in programmes]
         self.start_conditions = [np.zeros(n, np.uint8) for _ in programmes]
         self.job_starts = [JobStartCohorts(SUSTAIN_MONTHS) for _ in programmes]
+        # Slots by status, kept in slot order: in support, waiting, and exited (completed or dropped out).
         self.active = [np.zeros(0, np.intp) for _ in programmes]
-        self.pending: list[dict[int, np.ndarray]] = [{} for _ in programmes]
+        self.waiting = [np.zeros(0, np.intp) for _ in programmes]
         self.exited = [np.zeros(0, np.intp) for _ in programmes]
+        self.new_exits: list[list[np.ndarray]] = [[] for _ in programmes]  # exits this month, exited next
+        self.pending: list[dict[int, np.ndarray]] = [{} for _ in programmes]
         self.effects = [p.draw_effects(model.streams) for p in programmes]
         self.agents = [[ServiceAgent(model, p, a) for a in range(areas)] for p in programmes]
         self.counts = np.zeros((months + 1, len(programmes), areas, len(COUNTS)))
@@ -163,23 +166,23 @@ class Services:
         """Forget residents who left at 65, then run the month and publish the programmes' modifiers."""
         if len(month.leavers):
             self.forget(month.leavers)
-        month.mods = self.before_health(month.number)
+        self.before_health(month.number, month.mods)
 
     def outcomes(self) -> ParticipantJobStarts:
         """The component that counts participants' job starts once employment has moved."""
         return ParticipantJobStarts(self)
 
-    def before_health(self, month: int) -> Modifiers:
-        """Progress support, age the waiting lists, refer and admit; return this month's rate modifiers."""
+    def before_health(self, month: int, mods: Modifiers) -> None:
+        """Progress support, age the waiting lists, refer and admit; publish the month's rate modifiers."""
         pop = self.model.population
         for k, prog in enumerate(self.programmes):
             status = self.status[k]
-            involved = np.flatnonzero(status >= PRE_EMPLOYMENT)
-            s = status[involved]
-            exited = involved[(s == COMPLETED) | (s == DROPPED)]
+            # Residents who completed or dropped out before this month (their effects may decay).
+            exited = np.sort(np.concatenate([self.exited[k], *self.new_exits[k]]))
+            self.new_exits[k] = []
             self.months[k][exited] = np.minimum(self.months[k][exited] + 1, 32_000)
-            active = self._progress(k, prog, month, pop, involved[(s == PRE_EMPLOYMENT) | (s == IN_WORK)])
-            waiting = self._waiting_list(k, prog, month, pop, np.flatnonzero(status == WAITING))
+            active = self._progress(k, prog, month, pop, self.active[k])
+            waiting = self._waiting_list(k, prog, month, pop, self.waiting[k])
             enrolled = self.pending[k].pop(month, None)
             if enrolled is not None:
                 self._start(k, prog, enrolled, month, pop)
@@ -189,9 +192,9 @@ class Services:
                 started = self._admit(k, prog, month, pop, waiting, active)
                 active = np.concatenate([active, started])
                 waiting = waiting[status[waiting] == WAITING]
-            self.active[k], self.exited[k] = active, exited
+            self.active[k], self.exited[k], self.waiting[k] = np.sort(active), exited, np.sort(waiting)
             self._count(k, prog, month, pop, active, waiting)
-        return self._modifiers(pop)
+        self._publish(pop, mods)
 
     def after_employment(self, month: int, before: np.ndarray) -> None:
         """Count participants' job starts this month and the job starts sustained 3, 6 and 12 months."""
@@ -212,8 +215,10 @@ class Services:
                 array[slots] = 0
             if len(involved) == 0:
                 continue
-            self.active[k] = self.active[k][~np.isin(self.active[k], involved)]
-            self.exited[k] = self.exited[k][~np.isin(self.exited[k], involved)]
+            status = self.status[k]  # now NONE for the forgotten: keep the listed who are still involved
+            for listed in (self.active, self.waiting, self.exited):
+                listed[k] = listed[k][status[listed[k]] != NONE]
+            self.new_exits[k] = [s[status[s] != NONE] for s in self.new_exits[k]]
             self.job_starts[k].forget(involved)
 
     def enrol(self, k: int, slots: np.ndarray, month: int) -> None:
@@ -238,6 +243,7 @@ class Services:
             return
         self.status[k][slots] = status
         self.months[k][slots] = 0
+        self.new_exits[k].append(slots)
         self._distance.append(
             np.stack(
                 [
@@ -283,29 +289,32 @@ class Services:
         self.status[k][waiting[leave]] = LEFT_LIST
         return waiting[~leave]
 
-    def _in_same_type(self, k: int, slots: np.ndarray) -> np.ndarray:
+    def _refer(self, k: int, prog: Programme, month: int, pop: Population) -> np.ndarray:
+        """Refer eligible residents; return those who engage (they join the waiting list).
+
+        Each resident is referred in a month with the sum of the route probabilities when eligible, not yet
+        involved with this programme and not busy with another of the same type. The referral draw comes
+        first, as a lottery over every slot (:meth:`Streams.lottery`), so only its winners are screened.
+        """
+        p_total = sum(p for _, p in prog.routes)
+        streams = self.model.streams
+        winners = streams.lottery(prog.stream(REFERRAL), month, len(pop), p_total)
+        referred = winners[(self.status[k][winners] == NONE) & ~self._busy(k, winners)]
+        referred = referred[prog.eligible(pop, referred)]
+        self._add(month, k, "referrals", np.bincount(pop.area[referred], minlength=self.counts.shape[2]))
+        engaged = referred[streams.uniform_at(prog.stream(ENGAGEMENT), month, referred) < prog.engagement]
+        self.status[k][engaged] = WAITING
+        self.months[k][engaged] = 0
+        return engaged
+
+    def _busy(self, k: int, slots: np.ndarray) -> np.ndarray:
+        """Which of ``slots`` are waiting for or in another programme of the same type."""
         busy = np.zeros(len(slots), bool)
         for j, other in enumerate(self.programmes):
             if j != k and other.kind == self.programmes[k].kind:
                 s = self.status[j][slots]
                 busy |= (s == WAITING) | (s == PRE_EMPLOYMENT) | (s == IN_WORK)
         return busy
-
-    def _refer(self, k: int, prog: Programme, month: int, pop: Population) -> np.ndarray:
-        """Refer eligible residents; return those who engage (they join the waiting list)."""
-        p_total = sum(p for _, p in prog.routes)
-        if p_total <= 0:
-            return np.zeros(0, np.intp)
-        # Cheap filters on the whole population first, the rest on the candidates.
-        candidates = np.flatnonzero(prog.states[pop.state] & (self.status[k] == NONE))
-        candidates = candidates[prog.eligible(pop, candidates) & ~self._in_same_type(k, candidates)]
-        streams = self.model.streams
-        referred = candidates[streams.uniform_at(prog.stream(REFERRAL), month, candidates) < p_total]
-        self._add(month, k, "referrals", np.bincount(pop.area[referred], minlength=self.counts.shape[2]))
-        engaged = referred[streams.uniform_at(prog.stream(ENGAGEMENT), month, referred) < prog.engagement]
-        self.status[k][engaged] = WAITING
-        self.months[k][engaged] = 0
-        return engaged
 
     def _admit(
         self, k: int, prog: Programme, month: int, pop: Population, waiting: np.ndarray, active: np.ndarray
@@ -352,13 +361,12 @@ class Services:
         if prog.start <= month <= prog.end:
             self._add(month, k, "staff_fte", prog.staff)
 
-    def _modifiers(self, pop: Population) -> Modifiers:
-        mods = Modifiers()
+    def _publish(self, pop: Population, mods: Modifiers) -> None:
         for k, effects in enumerate(self.effects):
             active, exited = self.active[k], self.exited[k]
             active_status = self.status[k][active]
             for effect in effects:
-                slots = active[np.isin(active_status, effect.applies)]
+                slots = active[np.logical_or.reduce([active_status == a for a in effect.applies])]
                 weight = np.ones(len(slots), np.float32)
                 if effect.half_life > 0 and len(exited):
                     decay = (0.5 ** (self.months[k][exited] / effect.half_life)).astype(np.float32)
@@ -369,7 +377,6 @@ class Services:
                 value = effect.by_group[pop.mental_health[slots]].astype(np.float32)
                 # Partial response and decay scale a gain, and a hazard ratio on the log scale.
                 mods.add(effect.rate, slots, value * weight if effect.is_gain else value**weight)
-        return mods
 
 
 @dataclass

@@ -90,3 +90,16 @@ def test_a_programme_nobody_is_eligible_for_changes_nothing_of_the_others(combin
     assert (
         result.programmes.query("programme == 'aaa_first_by_name' and metric == 'starts'")["value"].sum() == 0
     )
+
+
+def test_a_lottery_draws_each_slot_with_its_probability_and_depends_on_nothing_else():
+    streams = Streams(5, 1)
+    winners = streams.lottery("programme.x.referral", 3, 1_000_000, 0.004)
+    assert np.array_equal(winners, streams.lottery("programme.x.referral", 3, 1_000_000, 0.004))
+    assert np.all(np.diff(winners) > 0) and winners.max() < 1_000_000
+    expected, sd = 4000, np.sqrt(1_000_000 * 0.004 * 0.996)
+    assert abs(len(winners) - expected) < 4.5 * sd
+    # slots spread evenly: a tenth of the population holds about a tenth of the winners
+    assert abs(np.sum(winners < 100_000) - expected / 10) < 4.5 * np.sqrt(expected / 10)
+    assert len(streams.lottery("programme.x.referral", 3, 10, 0.0)) == 0
+    assert np.array_equal(streams.lottery("programme.x.referral", 3, 10, 1.0), np.arange(10))

@@ -42,13 +42,13 @@ def test_hazards_apply_duration_work_limiting_and_readiness_modifiers(setup):
     pop.readiness[u] = 0.5
     pop.age_months[u] = 30 * 12
     pop.area[u] = 0
-    entry = employment.hazards(pop, context.employment)[0][u]
+    entry = employment.hazards(pop, context.employment)[u, 0]
     assert entry[0] / entry[1] == pytest.approx(3.2, rel=1e-5)
     pop.work_limiting[u] = 1
-    limited = employment.hazards(pop, context.employment)[0][u]
+    limited = employment.hazards(pop, context.employment)[u, 0]
     assert limited[0] / entry[0] == pytest.approx(context.params["employment.work_limiting_hr"], rel=1e-5)
     pop.readiness[u] = 1.0
-    ready = employment.hazards(pop, context.employment)[0][u]
+    ready = employment.hazards(pop, context.employment)[u, 0]
     assert ready[0] / limited[0] == pytest.approx(
         np.exp(0.5 * context.params["employment.readiness_effect"]), 1e-5
     )
@@ -56,7 +56,7 @@ def test_hazards_apply_duration_work_limiting_and_readiness_modifiers(setup):
 
 def test_only_work_limiting_residents_face_a_sickness_hazard(setup):
     context, pop = setup
-    sickness = employment.hazards(pop, context.employment)[3]
+    sickness = employment.hazards(pop, context.employment)[:, 3]
     assert not sickness[pop.work_limiting == 0].any()
     assert sickness[(pop.work_limiting == 1) & (pop.state == EMPLOYED)].min() > 0
 
@@ -64,21 +64,10 @@ def test_only_work_limiting_residents_face_a_sickness_hazard(setup):
 def test_one_month_of_moves_matches_the_competing_hazards(setup):
     context, pop0 = setup
     pop = pop0.copy()
-    entry, unemployment, inactivity, sickness = (
-        h.astype(float) for h in employment.hazards(pop, context.employment)
-    )
+    entry, unemployment, inactivity, sickness = employment.hazards(pop, context.employment).astype(float).T
     total = entry + unemployment + inactivity + sickness
     leave = -np.expm1(-total)
-    streams = Streams(4, 1)
-    n = len(pop)
-    no_health_change = np.zeros(n, bool)
-    employment.step(
-        pop,
-        context.employment,
-        streams.uniform("employment", 1, n),
-        streams.uniform("employment.sickness", 1, n),
-        no_health_change,
-    )
+    employment.step(pop, context.employment, Streams(4, 1), 1, np.zeros(len(pop), bool))
     stay = ~((pop0.state == INACTIVE_SICK) & (pop0.work_limiting == 0))
     for origin in range(4):
         at = (pop0.state == origin) & stay
@@ -98,20 +87,17 @@ def test_one_month_of_moves_matches_the_competing_hazards(setup):
 def test_durations_update_with_moves(setup):
     context, pop0 = setup
     pop = pop0.copy()
-    streams = Streams(4, 2)
-    n = len(pop)
-    employment.step(
-        pop,
-        context.employment,
-        streams.uniform("employment", 1, n),
-        streams.uniform("employment.sickness", 1, n),
-        np.zeros(n, bool),
+    before, started_slots, left_slots = employment.step(
+        pop, context.employment, Streams(4, 2), 1, np.zeros(len(pop), bool)
     )
     started = (pop0.state != EMPLOYED) & (pop.state == EMPLOYED)
     lost = (pop0.state == EMPLOYED) & (pop.state != EMPLOYED)
     stayed_in = (pop0.state == EMPLOYED) & (pop.state == EMPLOYED)
     stayed_out = (pop0.state != EMPLOYED) & (pop.state != EMPLOYED)
     assert started.any() and lost.any()
+    assert np.array_equal(before, pop0.state)
+    assert np.array_equal(started_slots, np.flatnonzero(started))
+    assert np.array_equal(left_slots, np.flatnonzero(lost))
     assert (pop.job_tenure[started] == 1).all() and (pop.months_out_of_work[started] == 0).all()
     assert (pop.months_out_of_work[lost] == 1).all() and (pop.job_tenure[lost] == 0).all()
     assert np.array_equal(pop.job_tenure[stayed_in], pop0.job_tenure[stayed_in] + 1)
@@ -123,8 +109,5 @@ def test_sick_resident_who_stops_being_work_limiting_moves_to_inactive_other(set
     pop = pop0.copy()
     sick = np.flatnonzero(pop.state == INACTIVE_SICK)[:50]
     pop.work_limiting[sick] = 0
-    n = len(pop)
-    employment.step(
-        pop, context.employment, np.zeros(n, np.float32), np.ones(n, np.float32), np.zeros(n, bool)
-    )
+    employment.step(pop, context.employment, Streams(4, 3), 1, np.zeros(len(pop), bool))
     assert (pop.state[sick] == INACTIVE_OTHER).all()

@@ -46,15 +46,17 @@ def test_onset_is_raised_out_of_work_by_the_configured_ratio(setup):
     np.testing.assert_allclose(on[..., 1] / on[..., 0], 1.5, rtol=1e-5)
 
 
+def group_index(pop) -> np.ndarray:
+    """Row of the (area, sex, single year of age, out of work) onset tables, computed independently."""
+    age = pop.age_months.astype(int) // 12 - 16
+    return ((pop.area.astype(int) * 2 + pop.male) * 49 + age) * 2 + (pop.state != 0)
+
+
 def test_one_month_of_health_transitions_matches_the_configured_probabilities(setup):
     context, pop0 = setup
     pop = pop0.copy()
-    g = health.group_index(pop)
-    draws = {
-        k: Streams(9, 0).uniform(f"health.{k}", 1, len(pop))
-        for k in ("mental", "msk", "other", "work_limiting")
-    }
-    health.step(pop, context.health, draws)
+    g = group_index(pop)
+    health.step(pop, context.health, Streams(9, 0), 1)
     rates = context.health
     none, cmd, smi = pop0.mental_health == MH_NONE, pop0.mental_health == MH_CMD, pop0.mental_health == MH_SMI
     p_cmd = rates.onset["cmd"].ravel()[g].astype(float)
@@ -70,11 +72,7 @@ def test_one_month_of_health_transitions_matches_the_configured_probabilities(se
 def test_work_limiting_starts_only_with_a_new_condition_and_ends_with_the_last(setup):
     context, pop0 = setup
     pop = pop0.copy()
-    draws = {
-        k: Streams(9, 1).uniform(f"health.{k}", 1, len(pop))
-        for k in ("mental", "msk", "other", "work_limiting")
-    }
-    became = health.step(pop, context.health, draws)
+    became = health.step(pop, context.health, Streams(9, 1), 1)
     assert (pop.work_limiting[became] == 1).all()
     assert (pop0.work_limiting[became] == 0).all()
     assert not pop.work_limiting[~health.any_condition(pop)].any()
@@ -84,17 +82,13 @@ def test_work_limiting_starts_only_with_a_new_condition_and_ends_with_the_last(s
 
 def test_recovery_multipliers_raise_recovery(setup):
     context, pop0 = setup
-    draws = {
-        k: Streams(9, 2).uniform(f"health.{k}", 1, len(pop0))
-        for k in ("mental", "msk", "other", "work_limiting")
-    }
     base, boosted = pop0.copy(), pop0.copy()
-    health.step(base, context.health, draws)
+    health.step(base, context.health, Streams(9, 2), 1)
     cmd = pop0.mental_health == MH_CMD
     touched = np.flatnonzero(cmd)[::2]  # half of those with CMD get the effect
-    mods = Modifiers()
+    mods = Modifiers(len(pop0))
     mods.add("health.mental_health.recovery", touched, np.full(len(touched), 2.0, np.float32))
-    health.step(boosted, context.health, draws, mods)
+    health.step(boosted, context.health, Streams(9, 2), 1, mods)
     others = cmd.copy()
     others[touched] = False
     assert np.array_equal(boosted.mental_health[others], base.mental_health[others])  # untouched: identical
