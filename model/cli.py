@@ -45,6 +45,26 @@ def _non_negative(text: str) -> int:
     return value
 
 
+def _scenario_options(parser: argparse.ArgumentParser) -> None:
+    """Options every command that reads a scenario takes."""
+    parser.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario key or parameter by dotted path (repeatable)",
+    )
+    parser.add_argument(
+        "--plugin",
+        dest="plugins",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="import a Python module that registers programme types or conditions (repeatable)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = _Parser(prog="healthwork", description=__doc__.splitlines()[0])
@@ -56,20 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--replications", type=_positive, help="override the scenario's replications")
     run.add_argument("--seed", type=_non_negative, help="override the scenario's seed")
     run.add_argument("--workers", type=_positive, help="local processes (default: CPUs available)")
-    run.add_argument(
-        "--set",
-        dest="sets",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a scenario key or parameter by dotted path (repeatable)",
-    )
+    _scenario_options(run)
     run.add_argument("--no-plots", action="store_true", help="skip the plots")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     validate = sub.add_parser("validate", help="check a scenario file without running it")
     validate.add_argument("scenario", help="scenario YAML file")
-    validate.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+    _scenario_options(validate)
 
     calibrate = sub.add_parser("calibrate", help="fit the baseline to published flows and rates")
     calibrate.add_argument("--sample", type=_positive, default=200_000, help="residents per evaluation")
@@ -98,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     trial.add_argument("--replications", type=_positive, help="override the scenario's replications")
     trial.add_argument("--seed", type=_non_negative, help="override the scenario's seed")
     trial.add_argument("--workers", type=_positive, help="local processes (default: CPUs available)")
-    trial.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+    _scenario_options(trial)
 
     sens = sub.add_parser("sensitivity", help="one-at-a-time sensitivity of a scenario to its assumptions")
     sens.add_argument("scenario", help="scenario YAML file")
@@ -118,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--replications", type=_positive, help="override the scenario's replications")
     sens.add_argument("--seed", type=_non_negative, help="override the scenario's seed")
     sens.add_argument("--workers", type=_positive, help="local processes (default: CPUs available)")
-    sens.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+    _scenario_options(sens)
 
     vow = sub.add_parser(
         "value-of-work", help="annual fiscal value of one person moving from benefits into work"
@@ -160,8 +173,17 @@ def _executor(args: argparse.Namespace, jobs: int):
 
 
 def _load(args: argparse.Namespace):
+    import importlib
+
     from model.config.loading import load_scenario
 
+    for name in args.plugins:
+        try:
+            importlib.import_module(name)
+        except Exception as err:  # a plug-in that cannot be imported is bad input, said in one line
+            raise InputError(
+                [Problem("command line", "--plugin", f"cannot import {name!r}: {err}")]
+            ) from None
     sets = list(args.sets)
     if getattr(args, "replications", None) is not None:
         sets.append(f"replications={args.replications}")

@@ -29,16 +29,16 @@ class Registry[T: Named]:
         self._entries: dict[str, T] = {}
         self._modules: dict[str, str] = {}
 
-    def register(self, entry: T) -> T:
+    def register(self, entry: T, *, depth: int = 1) -> T:
         """Add ``entry`` (its name must be new); return it, so the method can be used as a decorator.
 
-        The calling module is remembered, so that worker processes can import a plug-in's module and see
-        the same entries.
+        The module ``depth`` frames up (the caller; a registration helper passes 2 for its own caller) is
+        remembered, so that worker processes can import a plug-in's module and see the same entries.
         """
         if entry.name in self._entries:
             raise ValueError(f"a {self.kind} named '{entry.name}' is already registered")
         self._entries[entry.name] = entry
-        self._modules[entry.name] = sys._getframe(1).f_globals.get("__name__", "")
+        self._modules[entry.name] = sys._getframe(depth).f_globals.get("__name__", "")
         return entry
 
     def __getitem__(self, name: str) -> T:

@@ -21,20 +21,28 @@ from dataclasses import dataclass, field
 from model.config.parameters import Parameter, register_defaults
 from model.config.vocabulary import PROGRAMME_TYPES, REFERRAL_ROUTES, STATES
 
-# Settings every type declares as ``services.<type>.<setting>``.
-SETTINGS = (
-    "caseload_per_fte",
-    "pre_employment_months",
-    "in_work_months",
-    "engagement",
-    "dropout",
-    "waiting_leave",
-    *(f"referral_{route}" for route in REFERRAL_ROUTES),
-    "min_age",
-    "min_months_out_of_work",
-    "cost_per_fte_year",
-    "cost_price_year",
-)
+# Settings every type declares as ``services.<type>.<setting>``: unit, bounds, whole number.
+SETTINGS = {
+    "caseload_per_fte": ("participants per staff FTE", 1, 1000, False),
+    "pre_employment_months": ("months of job-search support", 1, 120, True),
+    "in_work_months": ("months of in-work support after a job start", 0, 120, True),
+    "engagement": ("share of referred residents who start (or join the waiting list)", 0, 1, False),
+    "dropout": ("monthly probability that an active participant stops attending", 0, 1, False),
+    "waiting_leave": ("monthly probability that a resident on the waiting list gives up", 0, 1, False),
+    **{
+        f"referral_{route}": (
+            f"monthly probability of a {route} referral, among eligible residents",
+            0,
+            1,
+            False,
+        )
+        for route in REFERRAL_ROUTES
+    },
+    "min_age": ("years", 16, 64, True),
+    "min_months_out_of_work": ("months out of work before eligibility", 0, 600, True),
+    "cost_per_fte_year": ("GBP per staff FTE-year at cost_price_year prices", 0, 10_000_000, False),
+    "cost_price_year": ("fiscal year of the cost's prices (its starting calendar year)", 2007, 2100, True),
+}
 
 
 @dataclass(frozen=True)
@@ -67,10 +75,31 @@ class ProgrammeType:
         return f"services.{self.name}.{setting}"
 
 
+def plugin_parameters(
+    type_name: str, values: Mapping[str, float], source: str, effects: Mapping[str, tuple[float, str]] = {}
+) -> dict[str, Parameter]:
+    """The default parameters of a plug-in programme type, labelled assumptions with ``source``.
+
+    ``values`` gives every setting in :data:`SETTINGS`; ``effects`` the parameters its default effects name,
+    as (value, unit).
+    """
+    missing = sorted(set(SETTINGS) - set(values))
+    if missing:
+        raise ValueError(f"programme type {type_name}: give values for {', '.join(missing)}")
+
+    def entry(setting: str, value: float, unit: str, low=None, high=None, integer=False) -> Parameter:
+        path = f"services.{type_name}.{setting}"
+        return Parameter(path, float(value), unit, "assumption", source, low, high, integer)
+
+    out = {f"services.{type_name}.{k}": entry(k, values[k], *SETTINGS[k]) for k in SETTINGS}
+    out |= {f"services.{type_name}.{k}": entry(k, value, unit) for k, (value, unit) in effects.items()}
+    return out
+
+
 def register_programme_type(entry: ProgrammeType) -> ProgrammeType:
     """Register a programme type and its default parameters (a plug-in calls this at import)."""
     register_defaults(entry.parameters)
-    return PROGRAMME_TYPES.register(entry)
+    return PROGRAMME_TYPES.register(entry, depth=2)
 
 
 register_programme_type(

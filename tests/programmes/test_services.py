@@ -10,6 +10,7 @@ import pytest
 
 from model.config.loading import load_scenario
 from model.config.vocabulary import EMPLOYED
+from model.core.modifiers import Modifiers
 from model.core.streams import Streams
 from model.engine import HealthWorkModel, RunContext, burned_in_population, simulate
 from model.experiments import ensemble
@@ -250,11 +251,15 @@ def test_effects_decay_after_exit_with_the_half_life():
     services.months[0][slots] = [0, 2, 4]
     services.response[0][slots] = 1.0
     services.exited[0] = slots
-    mods = services._modifiers(model.population)
-    (touched, factor), *_ = mods.get("employment.job_entry")
-    assert set(slots) <= set(touched)
-    by_slot = dict(zip(touched.tolist(), factor.tolist(), strict=True))
-    np.testing.assert_allclose([by_slot[s] for s in slots], [4.0, 2.0, 4.0**0.25], rtol=1e-5)
+    mods = Modifiers(len(model.population))
+    services._publish(model.population, mods)
+    factor = mods.get("employment.job_entry")
+    np.testing.assert_allclose(factor[slots], [4.0, 2.0, 4.0**0.25], rtol=1e-5)
+    untouched = np.ones(len(factor), bool)
+    untouched[slots] = False
+    assert (factor[untouched] == 1.0).all()  # exactly neutral for everyone the programme does not touch
+    mods.reset()
+    assert (factor == 1.0).all()
 
 
 @pytest.mark.slow
@@ -303,3 +308,41 @@ def test_sustainment_is_continuous_so_longer_sustainment_never_exceeds_shorter()
         assert (total["sustained_6m"] <= total["sustained_3m"] + 1e-9).all(), path
         assert (total["sustained_3m"] <= total["participant_job_starts"] + 1e-9).all(), path
         assert total["sustained_12m"].sum() > 0
+
+
+def test_a_plug_in_programme_type_registered_from_outside_runs_end_to_end(tmp_path):
+    """tests/plugins/toy_programme.py registers 'peer_mentoring' with its own parameters; the CLI imports it
+    with --plugin, the worker processes import it too, and its effects reach the outputs."""
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    spec = tmp_path / "mentoring.yaml"
+    spec.write_text(
+        "name: mentoring\nstart: 2026-04\nhorizon_months: 18\nseed: 3\nreplications: 2\n"
+        "population: {areas: [Knowsley], scale: 0.05}\nparameters: {simulation.burn_in_months: 6}\n"
+        "programmes:\n  - {name: mentors, type: peer_mentoring, staff_fte: 10}\n"
+    )
+    command = [sys.executable, "-m", "model.cli", "run", str(spec), "--workers", "2", "--no-plots"]
+    refused = subprocess.run(
+        [*command, "--out", str(tmp_path / "a")], capture_output=True, text=True, cwd=ROOT
+    )
+    assert (
+        refused.returncode == 2
+        and "programmes[0].type" in refused.stderr
+        and "peer_mentoring" in refused.stderr
+    )
+    plugin = ["--plugin", "tests.plugins.toy_programme"]
+    done = subprocess.run(
+        [*command, *plugin, "--out", str(tmp_path / "b")], capture_output=True, text=True, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    summary = pd.read_csv(tmp_path / "b" / "summary.csv").set_index(["arm", "area", "programme", "metric"])
+    assert summary.loc[("scenario", "ALL", "mentors", "starts"), "mean"] > 0
+    assert summary.loc[("impact", "ALL", "all", "additional_job_starts"), "mean"] > 0
+    parameters = pd.read_csv(tmp_path / "b" / "parameters.csv").set_index("path")
+    assert (
+        parameters.loc["services.peer_mentoring.job_entry_hr", "source"]
+        == "test plug-in (illustrative values)"
+    )
