@@ -300,12 +300,15 @@ def validate(data: Mapping[str, Any], origins: Mapping[str, str], file: str) -> 
     return scenario
 
 
-def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+def load_scenario(path: str | Path, overrides: Sequence[str] = (), *, max_scale: float = 1.0) -> Scenario:
     """Read, merge (``extends:``), override (``--set``) and validate a scenario file.
 
     Args:
         path: the scenario YAML file.
         overrides: ``dotted.key=value`` strings, as given to ``--set``.
+        max_scale: the largest ``population.scale`` accepted: 1 (the published population) unless a Python
+            caller asks for a larger synthetic population (up to 20), each simulated resident then standing
+            for less than one.
 
     Raises:
         InputError: listing every problem, each naming its file, key path and reason.
@@ -320,4 +323,13 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
         origins[key if head in Scenario.model_fields else f"parameters.{key}"] = COMMAND_LINE
     if problems:
         raise InputError(problems)
-    return validate(data, origins, str(path))
+    scenario = validate(data, origins, str(path))
+    if scenario.population.scale > max_scale:
+        key = "population.scale"
+        reason = (
+            f"must be at most {max_scale:g} (the areas' published populations), "
+            f"got {scenario.population.scale:g}; a larger synthetic population runs through the Python API: "
+            "load_scenario(..., max_scale=20)"
+        )
+        raise InputError([Problem(_origin(key, origins, str(path)), key, reason)])
+    return scenario

@@ -81,11 +81,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+MAX_SCALE = 20.0  # a synthetic population up to 20 times the published one (Python API only; files: 1)
+
+
 class PopulationSpec(_Strict):
     """Which areas to simulate, from which data year, and at what sample scale."""
 
     areas: list[str] = Field(min_length=1)
-    scale: float = Field(default=1.0, gt=0, le=1)
+    scale: float = Field(default=1.0, gt=0, le=MAX_SCALE)
     data_year: Literal[2010, 2023] = 2023
 
     @field_validator("areas")

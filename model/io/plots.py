@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from model.config.scenario import slug
-from model.config.vocabulary import ALL_PROGRAMMES, ARMS
+from model.config.vocabulary import ALL_AREAS, ALL_PROGRAMMES, ARMS
+from model.core.tables import summarise
 from model.experiments.ensemble import RunResult
 
 RATES = {
@@ -24,31 +25,45 @@ COLOURS = {"counterfactual": "#4d4d4d", "scenario": "#1f77b4"}
 
 
 def bands(monthly: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Mean and 5th/95th percentiles across replications by arm, area and month."""
+    """Mean and 5th/95th percentiles across replications (:func:`summarise`) by arm, area and month."""
     rows = monthly[(monthly["metric"] == metric) & (monthly["programme"] == ALL_PROGRAMMES)]
-    grouped = rows.groupby(["arm", "area", "month", "date"])["value"]
-    return pd.DataFrame(
-        {"mean": grouped.mean(), "p05": grouped.quantile(0.05), "p95": grouped.quantile(0.95)}
-    ).reset_index()
+    frames = []
+    for (arm, area), group in rows.groupby(["arm", "area"], sort=False):
+        wide = group.pivot(index="replication", columns="month", values="value")
+        mean, p05, _, p95, _ = summarise(wide.to_numpy())
+        frames.append(
+            pd.DataFrame(
+                {"arm": arm, "area": area, "month": wide.columns, "mean": mean, "p05": p05, "p95": p95}
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 def plot_rates(result: RunResult, folder: Path) -> list[str]:
-    """One figure per area: employment, unemployment and inactivity rates with 90% intervals."""
+    """One figure: employment, unemployment and inactivity rates by area, with the 90% interval for ALL.
+
+    Each area's line is the scenario arm's mean across replications; ALL (population-weighted) also shows
+    its interval and, when programmes ran, the counterfactual (dashed).
+    """
     areas = list(dict.fromkeys(result.monthly["area"]))
-    data = {metric: bands(result.monthly, metric) for metric in RATES}
-    arms = list(ARMS) if result.scenario_simulated else [ARMS[0]]
-    names = []
-    for area in areas:
-        fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), constrained_layout=True)
-        for ax, (metric, label) in zip(axes, RATES.items(), strict=True):
-            d = data[metric][data[metric]["area"] == area]
-            for arm in arms:
-                _band(ax, d[d["arm"] == arm], COLOURS[arm], f"{arm} (mean, 90% interval)")
-            _label(ax, label, result)
-        axes[0].legend(fontsize=8, loc="best")
-        fig.suptitle(f"{result.scenario.name}: {area}", fontsize=11)
-        names.append(_save(fig, folder, f"rates_{slug(area)}.png"))
-    return names
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+    colours = plt.get_cmap("tab10")
+    for ax, (metric, label) in zip(axes, RATES.items(), strict=True):
+        data = bands(result.monthly, metric)
+        for i, area in enumerate(areas):
+            d = data[(data["area"] == area) & (data["arm"] == ARMS[1])]
+            if area == ALL_AREAS:
+                _band(ax, d, "black", f"{ALL_AREAS} (mean, 90% interval)")
+                if result.scenario_simulated:
+                    cf = data[(data["area"] == area) & (data["arm"] == ARMS[0])]
+                    ax.plot(cf["month"], cf["mean"], "k--", linewidth=1, label=f"{ALL_AREAS}, {ARMS[0]}")
+            else:
+                ax.plot(d["month"], d["mean"], color=colours(i % 10), linewidth=1, label=area)
+        _label(ax, label, result)
+    axes[0].legend(fontsize=7, loc="best")
+    fig.suptitle(f"{result.scenario.name}: rates by area", fontsize=11)
+    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.13, top=0.86, wspace=0.22)
+    return [_save(fig, folder, "rates.png")]
 
 
 def _label(ax, title: str, result: RunResult) -> None:

@@ -59,7 +59,7 @@ def test_several_problems_are_all_reported(tmp_path):
     bad = tmp_path / "many.yaml"
     bad.write_text(
         "name: x\nstart: 2026-04\nhorizon_months: 0\nseed: 1\nreplications: 1\n"
-        "population: {areas: [Nowhere], scale: 2}\nparameters: {employment.duration.ratio: -1}\n"
+        "population: {areas: [Nowhere], scale: 25}\nparameters: {employment.duration.ratio: -1}\n"
     )
     with pytest.raises(InputError) as caught:
         load_scenario(bad)
