@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 VENV := .venv
 STAMP := $(VENV)/.installed
+ORACLE := $(VENV)/.oracle
 SCENARIO ?= scenarios/lcr_baseline.yaml
 
 # First Python >= 3.12 found: $(PYTHON) if given, then python3.13/python3.12/python3 on PATH,
@@ -31,10 +32,15 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The tests also need the oracle extra (PolicyEngine UK, large): installed for them, not for `make run`.
+$(ORACLE): $(STAMP)
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev,oracle]'
+	@touch $(ORACLE)
+
 run: $(STAMP)
 	$(VENV)/bin/healthwork run $(SCENARIO)
 
-test: $(STAMP)
+test: $(ORACLE)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/python -m pytest -q
 

@@ -6,8 +6,9 @@ Costs are expressed in uniform-draw equivalents: the best of several timings of 
 1e6-element float64 buffer, measured in this process throughout the run (machines differ; the ratio is what
 carries). Measured, on one core:
 
-1. the engine: N residents (all eight areas at 2023 figures, scaled to N) for M months, one arm with
-   aggregate recording, without and with the fiscal ledger; draw-equivalents per resident-month;
+1. the engine: N residents (all eight areas at 2023 figures, scaled to N, in their households) for M months,
+   one arm with aggregate recording, without and with the fiscal ledger; draw-equivalents per resident-month;
+   and the engine without households (residents as in a run before households), against the engine with;
 2. the engine with two programmes (IPS and Health Trainers) in every area, against the engine without;
 3. a 5N-resident run (through the Python API) per resident-month, against the N-resident one over the same
    months, the two interleaved;
@@ -62,6 +63,7 @@ TARGETS = {
     "engine_draws_per_resident_month": 20.0,
     "engine_with_ledger_draws_per_resident_month": 30.0,
     "programmes_ratio": 1.25,
+    "households_ratio": 1.3,
     "five_million_vs_one_million": 1.0,
     "end_to_end_draws_per_simulated_resident_month": 40.0,
     "peak_bytes_per_resident": 250.0,
@@ -97,18 +99,23 @@ def scenario(residents: int, months: int, programmes: bool = False) -> Scenario:
     )
 
 
-def build(residents: int, months: int, programmes: bool = False):
-    """Context, a fresh population and streams for one arm."""
+def build(residents: int, months: int, programmes: bool = False, households: bool = True):
+    """Context, a fresh population (in households unless not wanted) and streams for one arm."""
     sc = scenario(residents, months, programmes)
     context = RunContext.build(sc, sc.resolved_parameters())
     streams = Streams(sc.seed, 0)
-    return context, context.initial_population(streams), streams
+    pop = context.initial_population(streams)
+    if households:
+        context.form_households(pop, streams)
+    return context, pop, streams
 
 
-def time_engine(residents: int, months: int, programmes: bool = False, ledger: bool = False) -> dict:
+def time_engine(
+    residents: int, months: int, programmes: bool = False, ledger: bool = False, households: bool = True
+) -> dict:
     """Seconds per resident-month of one recorded arm (after one untimed month: kernels compiled, buffers)."""
-    context, pop, streams = build(residents, months + 1, programmes)
-    book = Ledger(context.params, months + 1, len(AREAS), month_index("2026-04")) if ledger else None
+    context, pop, streams = build(residents, months + 1, programmes, households)
+    book = Ledger(context.params, context.housing, months + 1, month_index("2026-04")) if ledger else None
     model = HealthWorkModel(
         context,
         pop,
@@ -174,7 +181,7 @@ def peak_memory(residents: int, months: int = 12) -> dict:
     time_engine(20_000, 1, ledger=True)  # compile outside the trace
     tracemalloc.start()
     context, pop, streams = build(residents, months)
-    book = Ledger(context.params, months, len(AREAS), month_index("2026-04"))
+    book = Ledger(context.params, context.housing, months, month_index("2026-04"))
     model = HealthWorkModel(
         context, pop, streams, arm="m", counts=Counts.empty(months, len(AREAS)), ledger=book
     )
@@ -185,6 +192,7 @@ def peak_memory(residents: int, months: int = 12) -> dict:
         "residents": len(pop),
         "peak_bytes_per_resident": peak / len(pop),
         "population_bytes_per_resident": pop.nbytes() / len(pop),
+        "households_bytes_per_resident": pop.households.nbytes() / len(pop),
     }
 
 
@@ -210,6 +218,8 @@ def main(argv: list[str] | None = None) -> dict:
     engine = best(repeats, time_engine, n, months)
     draw_cost()
     programmes = best(repeats, time_engine, n, months, programmes=True)
+    draw_cost()
+    singles = best(repeats, time_engine, n, months, households=False)
     draw_cost()
     ledger = best(repeats, time_engine, n, months, ledger=True)
     draw_cost()
@@ -242,6 +252,7 @@ def main(argv: list[str] | None = None) -> dict:
         "draw_ns": d * 1e9,
         "engine": engine | {"draws": draws(engine)},
         "engine_with_programmes": programmes | {"draws": draws(programmes)},
+        "engine_without_households": singles | {"draws": draws(singles)},
         "engine_with_ledger": ledger | {"draws": draws(ledger)},
         "engine_five_times_larger": large | {"draws": draws(large)},
         "engine_at_agent_size": small,
@@ -253,6 +264,7 @@ def main(argv: list[str] | None = None) -> dict:
         "engine_draws_per_resident_month": draws(engine),
         "engine_with_ledger_draws_per_resident_month": draws(ledger),
         "programmes_ratio": programmes["seconds"] / engine["seconds"],
+        "households_ratio": engine["seconds"] / singles["seconds"],
         "five_million_vs_one_million": large["per_resident_month"] / base["per_resident_month"],
         "peak_bytes_per_resident": memory["peak_bytes_per_resident"],
     }

@@ -17,7 +17,8 @@ from model.config.areas import packaged_profiles, read_profiles
 from model.config.loading import load_scenario
 from model.config.parameters import default_parameters
 from model.engine import simulate
-from model.experiments.calibration import TARGETS, flow_rates, read_targets, stock_rates
+from model.experiments.calibration import flow_rates, stock_rates
+from model.experiments.fitting import TARGETS, read_targets
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 424242  # not the calibration seed

@@ -93,9 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--stage",
         dest="stages",
         action="append",
-        choices=("national", "areas", "ips"),
+        choices=("national", "areas", "ips", "households"),
         help="stage to run (repeatable; default all): national flows and disability, "
-        "area factors, IPS effects",
+        "area factors, IPS effects, households",
     )
 
     trial = sub.add_parser("trial", help="emulate a randomised trial of one of the scenario's programmes")
@@ -140,6 +140,26 @@ def build_parser() -> argparse.ArgumentParser:
     vow.add_argument("--tax-year", default="2026/27", help="tax year, e.g. 2026/27 (default)")
     vow.add_argument("--hours", type=float, help="weekly hours (default: full time)")
     vow.add_argument("--lcwra", action="store_true", help="a claimant with the LCWRA (health) element")
+    vow.add_argument(
+        "--household",
+        choices=("single-renter", "single-owner", "couple-one-earner", "lone-parent"),
+        default="single-renter",
+        help="the claimant's household (default single-renter)",
+    )
+    vow.add_argument(
+        "--tenure",
+        choices=("social", "private", "owner"),
+        help="renting households: social or private (default private); owner only for single-owner",
+    )
+    vow.add_argument("--age", type=int, default=30, help="the claimant's age (default 30)")
+    vow.add_argument("--children", type=int, help="dependent children (default 2 for lone-parent, else 0)")
+    vow.add_argument("--band", choices=("A", "B", "C"), default="A", help="council tax band (default A)")
+    vow.add_argument(
+        "--pay",
+        choices=("typical", "minimum"),
+        default="typical",
+        help="the area's typical entry pay (default) or the minimum wage for the age",
+    )
 
     params = sub.add_parser("parameters", help="list parameters with their values and sources")
     params.add_argument("pattern", nargs="?", default="", help="only paths containing this text")
@@ -310,7 +330,7 @@ def cmd_value_of_work(args: argparse.Namespace) -> int:
     """``healthwork value-of-work``."""
     import re
 
-    from model.config.areas import ALIASES, area_names, packaged_profiles
+    from model.config.areas import ALIASES, area_names, packaged_housing, packaged_profiles
     from model.config.errors import did_you_mean
     from model.config.parameters import default_parameters
     from model.economics.value_of_work import value_of_work
@@ -330,29 +350,73 @@ def cmd_value_of_work(args: argparse.Namespace) -> int:
     if args.area is not None and args.area not in names:
         hint = f"; use '{ALIASES[args.area]}'" if args.area in ALIASES else did_you_mean(args.area, names)
         raise InputError([Problem("command line", "--area", f"unknown area '{args.area}'{hint}")])
+    problems = []
     if args.hours is not None and not 0 < args.hours <= 80:
-        raise InputError(
-            [Problem("command line", "--hours", f"must be above 0 and at most 80, got {args.hours:g}")]
+        problems.append(
+            Problem("command line", "--hours", f"must be above 0 and at most 80, got {args.hours:g}")
         )
+    if not 18 <= args.age <= 64:
+        problems.append(
+            Problem(
+                "command line", "--age", f"must be 18 to 64 (UC's minimum age to pension age), got {args.age}"
+            )
+        )
+    if args.children is not None and not 0 <= args.children <= 6:
+        problems.append(Problem("command line", "--children", f"must be 0 to 6, got {args.children}"))
+    if args.children and args.household in ("single-renter", "single-owner"):
+        problems.append(
+            Problem(
+                "command line", "--children", f"a {args.household} household has no children; use lone-parent"
+            )
+        )
+    if args.household == "lone-parent" and args.children == 0:
+        problems.append(Problem("command line", "--children", "a lone parent has at least one child"))
+    owner = args.household == "single-owner"
+    if args.tenure is not None and (args.tenure == "owner") != owner:
+        problems.append(
+            Problem(
+                "command line",
+                "--tenure",
+                "single-owner households own their home"
+                if owner
+                else f"a {args.household} household rents: social or private",
+            )
+        )
+    if problems:
+        raise InputError(problems)
     year = int(match.group(1))
+    params, housing = default_parameters(), packaged_housing()
     rows = [
         (
             a,
             value_of_work(
-                packaged_profiles()[(a, 2023)], default_parameters(), year, hours=args.hours, lcwra=args.lcwra
+                packaged_profiles()[(a, 2023)],
+                housing[a],
+                params,
+                year,
+                household=args.household,
+                tenure=args.tenure,
+                hours=args.hours,
+                lcwra=args.lcwra,
+                age=args.age,
+                children=args.children,
+                band=args.band,
+                pay=args.pay,
             ),
         )
         for a in ([args.area] if args.area else names)
     ]
     columns = list(rows[0][1])
+    tenure = "owner" if owner else f"{args.tenure or 'private'} renting"
+    pay = "the minimum wage" if args.pay == "minimum" else "the area's typical entry pay"
     print(
-        f"Annual value of one person aged 25+ moving from Universal Credit into work at the area's typical "
-        f"entry pay, {args.tax_year} (GBP, {args.tax_year} prices"
-        f"{'; with the LCWRA element' if args.lcwra else ''})"
+        f"Annual value of one adult aged {args.age} ({args.household}, {tenure}, Band {args.band}) moving "
+        f"from Universal Credit into work at {pay}, "
+        f"{args.tax_year} (GBP, {args.tax_year} prices{'; with the LCWRA element' if args.lcwra else ''})"
     )
     print("area," + ",".join(columns))
     for area, values in rows:
-        print(f"{area}," + ",".join(f"{values[c]:.2f}" for c in columns))
+        print(f"{area}," + ",".join(f"{round(values[c], 2) + 0.0:.2f}" for c in columns))
     return 0
 
 

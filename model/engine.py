@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from model.config.areas import AreaProfile, packaged_profiles
+from model.config.areas import AreaProfile, HousingProfile, packaged_housing, packaged_profiles
 from model.config.parameters import AREA_FACTORS, Parameters, area_factor_path
 from model.config.scenario import Scenario, month_index
 from model.config.vocabulary import ARMS, STATES
@@ -28,7 +28,7 @@ from model.core.modifiers import Modifiers
 from model.core.population import Population
 from model.core.recording import Counts
 from model.core.streams import Streams
-from model.dynamics import employment, health, readiness
+from model.dynamics import employment, health, household_synthesis, readiness
 from model.dynamics.demography import Demography
 from model.dynamics.earnings import Earnings, PayRules
 from model.dynamics.synthesis import SYNTHESIS, area_sizes, draw_residents
@@ -44,6 +44,7 @@ class RunContext:
     scenario: Scenario
     params: Parameters
     profiles: tuple[AreaProfile, ...]
+    housing: tuple[HousingProfile, ...]
     sizes: tuple[int, ...]
     health: health.HealthRates
     employment: employment.EmploymentRates
@@ -53,18 +54,24 @@ class RunContext:
 
     @classmethod
     def build(
-        cls, scenario: Scenario, params: Parameters, profiles: Sequence[AreaProfile] | None = None
+        cls,
+        scenario: Scenario,
+        params: Parameters,
+        profiles: Sequence[AreaProfile] | None = None,
+        housing: Sequence[HousingProfile] | None = None,
     ) -> RunContext:
-        """Resolve the scenario's areas and derive the rate tables."""
+        """Resolve the scenario's areas (or the given reference profiles) and derive the rate tables."""
         if profiles is None:
             table = packaged_profiles()
             profiles = [table[(a, scenario.population.data_year)] for a in scenario.population.areas]
         profiles = tuple(profiles)
+        housing = tuple(housing or (packaged_housing()[p.name] for p in profiles))
         sizes = tuple(area_sizes(profiles, scenario.population.scale))
         return cls(
             scenario=scenario,
             params=params,
             profiles=profiles,
+            housing=housing,
             sizes=sizes,
             health=health.HealthRates.build(profiles, params),
             employment=employment.EmploymentRates.build(profiles, params),
@@ -88,6 +95,16 @@ class RunContext:
         """The synthetic population before burn-in: areas in contiguous blocks of slots."""
         area = np.repeat(np.arange(len(self.profiles)), self.sizes)
         return self.draw(area, streams.generator(SYNTHESIS, 0))
+
+    def form_households(self, pop: Population, streams: Streams) -> None:
+        """Group the burned-in residents into households as of the month before the scenario starts.
+
+        So the employment states they are matched on are the baseline's, and any drift accrues only over the
+        run.
+        """
+        index = month_index(self.scenario.start) - 1
+        rng = streams.generator(household_synthesis.HOUSEHOLDS, 0)
+        pop.households = household_synthesis.synthesise(pop, self.housing, self.params, rng, index)
 
 
 class AreaAgent(mesa.Agent):
@@ -129,6 +146,8 @@ class HealthWorkModel(mesa.Model):
         programmes: resolved programmes this arm runs (none in the counterfactual).
         ledger: the arm's fiscal ledger (recorded from month 1), or None.
         months: months of programme records to keep (default: the scenario's horizon).
+        household_entry: the replication's monthly household job-entry factors (months, areas, 2), written
+            by the counterfactual arm and read by the scenario arm (:class:`employment.Employment`).
 
     """
 
@@ -144,6 +163,7 @@ class HealthWorkModel(mesa.Model):
         programmes: Sequence[Programme] = (),
         ledger: Ledger | None = None,
         months: int | None = None,
+        household_entry: np.ndarray | None = None,
     ):
         super().__init__(rng=streams.model_rng())
         self.context = context
@@ -163,7 +183,7 @@ class HealthWorkModel(mesa.Model):
             Demography(),
             self.services,
             health.Health(),
-            employment.Employment(),
+            employment.Employment(household_entry, reads=arm == "scenario"),
             self.services.outcomes() if self.services else None,
             Earnings(),
             readiness.Readiness(),
@@ -206,12 +226,13 @@ class ReplicationResult:
 
 
 def burned_in_population(context: RunContext, streams: Streams) -> Population:
-    """Draw the population and run the burn-in months before the scenario start."""
+    """Draw the population, run the burn-in months before the scenario start and form the households."""
     pop = context.initial_population(streams)
     burn_in = int(context.params["simulation.burn_in_months"])
     if burn_in:
         model = HealthWorkModel(context, pop, streams, arm="burn-in", first_month=1 - burn_in)
         model.run_for(burn_in)
+    context.form_households(pop, streams)
     return pop
 
 
@@ -221,6 +242,7 @@ def simulate(
     replication: int = 0,
     params: Parameters | None = None,
     profiles: Sequence[AreaProfile] | None = None,
+    housing: Sequence[HousingProfile] | None = None,
     simulate_identical_arms: bool = False,
     ledger: bool = True,
 ) -> ReplicationResult:
@@ -231,6 +253,7 @@ def simulate(
         replication: replication number (selects the random streams).
         params: resolved parameters (by default the scenario's own, see :meth:`Scenario.resolved_parameters`).
         profiles: area profiles to use instead of the packaged ones (calibration reference populations).
+        housing: their housing profiles (by default the packaged ones of the same areas).
         simulate_identical_arms: run the scenario arm even when it has no programmes (tests of common random
             numbers); otherwise such an arm is copied from the counterfactual.
         ledger: keep the fiscal ledger (off for calibration runs, whose reference populations have no pay).
@@ -240,20 +263,28 @@ def simulate(
 
     """
     params = scenario.resolved_parameters() if params is None else params
-    context = RunContext.build(scenario, params, profiles)
+    context = RunContext.build(scenario, params, profiles, housing)
     streams = Streams(scenario.seed, replication)
     start = burned_in_population(context, streams)
     horizon = scenario.horizon_months
     counts, ledgers, simulated, record = {}, {}, False, None
+    household_entry = np.ones((horizon, len(context.profiles), 2), np.float32)
     for arm in ARMS:
         if arm == "scenario" and not (scenario.has_programmes() or simulate_identical_arms):
             counts[arm], ledgers[arm] = counts["counterfactual"], ledgers["counterfactual"]
             continue
         counts[arm] = Counts.empty(horizon, len(context.profiles))
-        book = Ledger(params, horizon, len(context.profiles), month_index(scenario.start)) if ledger else None
+        book = Ledger(params, context.housing, horizon, month_index(scenario.start)) if ledger else None
         programmes = context.programmes if arm == "scenario" else ()
         model = HealthWorkModel(
-            context, start.copy(), streams, arm=arm, counts=counts[arm], programmes=programmes, ledger=book
+            context,
+            start.copy(),
+            streams,
+            arm=arm,
+            counts=counts[arm],
+            programmes=programmes,
+            ledger=book,
+            household_entry=household_entry,
         )
         model.run_for(horizon)
         ledgers[arm] = book.values if book is not None else None

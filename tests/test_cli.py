@@ -11,6 +11,7 @@ import pytest
 
 import model
 from model import cli
+from model.config.vocabulary import PAYERS
 from model.experiments import ensemble
 from model.io import writers as outputs
 from tests.conftest import FIXTURES, FLOW_METRICS, POPULATION_METRICS, ROOT
@@ -232,7 +233,7 @@ def test_programme_runs_write_fiscal_and_value_for_money_tables(tmp_path):
         "value_gbp",
         "basis",
     ]
-    assert set(fiscal["payer"]) == {"dwp", "hmrc", "nhs", "programme_funder", "residents"}
+    assert set(fiscal["payer"]) == set(PAYERS)
     assert set(fiscal["basis"]) == {"nominal", "real_2024_25"}
     assert set(fiscal["fiscal_year"]) == {"2026/27", "2027/28"}
 

@@ -61,7 +61,7 @@ def test_golden_small_run_is_reproduced_exactly():
         GOLDEN.write_text(text)
     assert text == GOLDEN.read_text(), (
         "The seeded small run changed. If the change is intended, regenerate with "
-        "HEALTHWORK_UPDATE_GOLDEN=1 pytest tests/test_simulation.py and explain it in the commit."
+        "HEALTHWORK_UPDATE_GOLDEN=1 pytest tests/test_engine.py and explain it in the commit."
     )
 
 

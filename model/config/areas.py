@@ -1,8 +1,10 @@
 """Local authority areas: their published figures and their names.
 
-Figures come from ``model/data/areas.csv`` (one row per area, data year and figure, each with unit, period,
-geography, status and source). ``status`` is ``sourced``, ``derived`` (formula in ``derivation``) or
-``fallback`` (a regional or national figure used where the local one was not found, said in ``note``).
+Labour-market figures come from ``model/data/areas.csv`` (one row per area, data year and figure, each with
+unit, period, geography, status and source); housing and council tax figures from ``model/data/housing.csv``
+(the same for every data year). ``status`` is ``sourced``, ``derived`` (formula in ``derivation`` or
+``note``), ``fallback`` (a wider-area or neighbouring figure used where the local one was not found, said in
+``note``) or ``assumption``.
 """
 
 from __future__ import annotations
@@ -98,3 +100,68 @@ def packaged_profiles() -> Mapping[tuple[str, int], AreaProfile]:
 def area_names() -> list[str]:
     """Names of the areas a scenario may use."""
     return sorted({name for name, _ in packaged_profiles()})
+
+
+TENURES = ("owned_outright", "mortgage", "social_rent", "private_rent")
+ROOM_SIZES = ("room", "1bed", "2bed", "3bed", "4bed")  # private rents; LHA: shared (a room), 1 to 4 bedrooms
+
+
+@dataclass(frozen=True)
+class HousingProfile:
+    """Housing and council tax figures for one area (rents and rates in the units of housing.csv).
+
+    Attributes:
+        tenure: shares of households owning outright, with a mortgage, renting socially, renting privately.
+        private_rent: median monthly private rent by size (a room, 1 to 4 bedrooms), 2021-22.
+        lha: weekly Local Housing Allowance by size (shared accommodation, 1 to 4 bedrooms).
+        band_d: annual Band D council tax; band_a_share and band_b_share of dwellings.
+        ctr_max_support: the largest share of liability Council Tax Reduction pays (working age);
+            ctr_band_cap: the highest band supported (0 none, 1 A, 2 B).
+        households_all_ages: Census 2021 households (all ages).
+
+    """
+
+    name: str
+    tenure: tuple[float, float, float, float]
+    private_rent: tuple[float, ...]
+    lha: tuple[float, ...]
+    band_d: float
+    band_a_share: float
+    band_b_share: float
+    ctr_max_support: float
+    ctr_band_cap: int
+    households_all_ages: float
+
+
+def read_housing(path: Path | None = None) -> dict[str, HousingProfile]:
+    """Read housing profiles by area from a housing-format CSV (the packaged one by default)."""
+    source = path or resources.files("model").joinpath("data", "housing.csv")
+    with source.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(line for line in handle if not line.startswith("#")))
+    values: dict[str, dict[str, float]] = {}
+    for row in rows:
+        values.setdefault(row["area"], {})[row["key"]] = float(row["value"])
+    profiles = {}
+    for area, v in values.items():
+        try:
+            profiles[area] = HousingProfile(
+                name=area,
+                tenure=tuple(v[f"tenure_{t}"] for t in TENURES),
+                private_rent=tuple(v[f"private_rent_{s}"] for s in ROOM_SIZES),
+                lha=tuple(v[f"lha_{s}"] for s in ("shared", *ROOM_SIZES[1:])),
+                band_d=v["council_tax_band_d"],
+                band_a_share=v["council_tax_band_a_share"],
+                band_b_share=v["council_tax_band_b_share"],
+                ctr_max_support=v["ctr_max_support"],
+                ctr_band_cap=int(v["ctr_band_cap"]),
+                households_all_ages=v["households_all_ages"],
+            )
+        except KeyError as missing:
+            raise ValueError(f"{source}: {area} lacks {missing}") from None
+    return profiles
+
+
+@cache
+def packaged_housing() -> Mapping[str, HousingProfile]:
+    """The housing profiles shipped with the package, by area name."""
+    return read_housing()

@@ -23,7 +23,7 @@ import yaml
 
 from model.config.errors import Problem, did_you_mean
 
-STATUSES = ("sourced", "derived", "assumption", "fitted")
+STATUSES = ("sourced", "derived", "fallback", "assumption", "fitted")
 AREA_FACTORS = ("job_entry", "unemployment", "sickness")
 
 
@@ -42,6 +42,7 @@ class Parameter:
     note: str = ""
     url: str = ""
     layer: str = "default"
+    distribution: Mapping[str, Mapping[str, float]] | None = None  # uncertainty, e.g. {uniform: {low, high}}
 
     def check(self, value: object) -> str | None:
         """Return why ``value`` is not acceptable for this parameter, or None."""
@@ -154,6 +155,7 @@ def _read_defaults() -> dict[str, Parameter]:
             integer=bool(node.get("integer", False)),
             note=str(node.get("note", "")),
             url=str(node.get("url", "")),
+            distribution=node.get("distribution"),
         )
     return entries
 

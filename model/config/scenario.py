@@ -182,8 +182,20 @@ class EffectSpec(_Strict):
     decay_half_life_months: float = Field(default=0.0, ge=0)
 
 
+class HouseholdEligibilitySpec(_Strict):
+    """Which households a household programme serves (all given criteria must hold)."""
+
+    workless: bool | None = None
+    min_adults_out_of_work: int | None = Field(default=None, ge=1, le=10)
+    with_children: bool | None = None
+
+
 class EligibilitySpec(_Strict):
-    """Who may be referred: employment states, conditions (any of), work-limiting, ages, time out of work."""
+    """Who may be referred.
+
+    Employment states, conditions (any of), work-limiting, ages, time out of work, and for household
+    programmes the household.
+    """
 
     states: list[StateName] | None = Field(default=None, min_length=1)
     conditions: list[ConditionOrWord] | None = Field(default=None, min_length=1)
@@ -193,6 +205,7 @@ class EligibilitySpec(_Strict):
     max_age: int | None = Field(default=None, ge=16, le=64)
     min_months_out_of_work: int | None = Field(default=None, ge=0)
     max_months_out_of_work: int | None = Field(default=None, ge=0)
+    household: HouseholdEligibilitySpec | None = None
 
 
 class WaitingListSpec(_Strict):
@@ -403,6 +416,16 @@ def programme_problems(scenario: Scenario, params: Parameters) -> list[tuple[str
                 )
             )
         e = prog.eligibility
+        kind = PROGRAMME_TYPES[prog.type]
+        if e.household is not None and kind.unit != "household":
+            household_types = [t.name for t in PROGRAMME_TYPES if t.unit == "household"]
+            found.append(
+                (
+                    f"{key}.eligibility.household",
+                    f"household criteria apply to programmes that work with whole households (type "
+                    f"{' or '.join(household_types)}), not to type '{prog.type}'",
+                )
+            )
         if e.min_age is not None and e.max_age is not None and e.min_age > e.max_age:
             found.append(
                 (f"{key}.eligibility.max_age", f"max_age ({e.max_age}) is below min_age ({e.min_age})")

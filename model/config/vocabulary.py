@@ -27,7 +27,7 @@ ALL_AREAS = "ALL"
 ALL_PROGRAMMES = "all"
 
 # Who pays or receives each ledger line.
-PAYERS = ("dwp", "hmrc", "nhs", "programme_funder", "residents")
+PAYERS = ("dwp", "local_authority", "hmrc", "nhs", "programme_funder", "residents")
 
 # Programmes: how residents are referred, when an effect applies, how a waiting list is ordered.
 REFERRAL_ROUTES = ("gp", "jobcentre", "self")

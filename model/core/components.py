@@ -32,6 +32,8 @@ class Month:
         became_work_limiting: residents whose health made them work-limiting this month.
         before: employment state before this month's employment transitions.
         started: slots that started a job this month; ``left``: slots that left one.
+        households: the month's household measures by area (``recording.HOUSEHOLD_MEASURES``), from the
+            ledger.
 
     """
 
@@ -43,6 +45,7 @@ class Month:
     before: np.ndarray | None = None
     started: np.ndarray = field(default_factory=_no_slots)
     left: np.ndarray = field(default_factory=_no_slots)
+    households: np.ndarray | None = None
 
 
 class Component(Protocol):

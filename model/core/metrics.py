@@ -21,6 +21,7 @@ import numpy as np
 
 from model.config.registry import Registry
 from model.config.vocabulary import EMPLOYED, INACTIVE_OTHER, INACTIVE_SICK, OUT_OF_WORK, UNEMPLOYED
+from model.core.recording import HOUSEHOLD_MEASURES
 
 Summary = Literal["final", "total", "open_mean", "per_start", "replication"]
 
@@ -31,14 +32,19 @@ class CountArrays:
 
     Shapes: ``stocks`` (replications, months + 1, areas + 1, states); ``limiting`` (replications, months + 1,
     areas + 1), work-limiting residents; ``health`` (..., conditions); ``flows`` (..., states, states);
-    ``conditions`` names the health axis.
+    ``conditions`` names the health axis; ``households`` (..., HOUSEHOLD_MEASURES) the household measures.
     """
 
+    households: np.ndarray
     stocks: np.ndarray
     health: np.ndarray
     limiting: np.ndarray
     flows: np.ndarray
     conditions: tuple[str, ...]
+
+    def household(self, name: str) -> np.ndarray:
+        """Household measure ``name``."""
+        return self.households[..., HOUSEHOLD_MEASURES.index(name)]
 
     def with_condition(self, name: str) -> np.ndarray:
         """Residents with condition ``name``."""
@@ -149,4 +155,22 @@ metric(
     "final",
     "residents whose health condition limits the work they can do",
     lambda c: c.limiting,
+)
+for _name, _what in (
+    ("households", "households with a resident aged 16-64"),
+    ("workless_households", "households where no resident is in work (all-student households excluded)"),
+    ("children_in_workless_households", "children under 16 living in workless households"),
+    ("uc_households", "benefit units receiving Universal Credit (expected over claiming)"),
+    ("uc_households_child_element", "benefit units whose Universal Credit includes child elements"),
+    ("uc_households_housing_element", "benefit units whose Universal Credit includes a housing element"),
+    ("uc_households_lcwra", "benefit units whose Universal Credit includes the LCWRA element"),
+    ("ctr_households", "households (and sharers) receiving Council Tax Reduction (expected over claiming)"),
+):
+    metric(_name, "population", "final", _what, lambda c, n=_name: c.household(n))
+metric(
+    "workless_household_rate",
+    "population",
+    "final",
+    "workless_households / households x 100",
+    lambda c: 100 * c.household("workless_households") / c.household("households"),
 )

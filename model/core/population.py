@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -59,6 +60,8 @@ class Population:
     registered column not given starts at zero for everyone.
     """
 
+    households: Any = None  # the households entity (model.dynamics.households), when synthesised
+
     def __init__(self, **arrays: np.ndarray):
         unknown = sorted(set(arrays) - set(COLUMNS.names()))
         if unknown:
@@ -76,11 +79,13 @@ class Population:
         return ((c.name, getattr(self, c.name)) for c in COLUMNS)
 
     def copy(self) -> Population:
-        """An independent copy (used to start the two arms from one population)."""
-        return Population(**{name: a.copy() for name, a in self.columns()})
+        """An independent copy, households included (used to start the two arms from one population)."""
+        out = Population(**{name: a.copy() for name, a in self.columns()})
+        out.households = None if self.households is None else self.households.copy()
+        return out
 
     def take(self, slots: np.ndarray) -> Population:
-        """A new population of the residents in ``slots`` (in that order)."""
+        """A new population of the residents in ``slots`` (in that order), without their households."""
         return Population(**{name: a[slots] for name, a in self.columns()})
 
     def assign(self, slots: np.ndarray, other: Population) -> None:

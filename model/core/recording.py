@@ -18,6 +18,18 @@ from model.core.components import Month
 from model.core.population import Population
 
 SUSTAINED_AFTER = 6  # a job start counts as sustained if the job lasts 6 months
+# Household measures, assessed with the ledger each month (model.economics.ledger); UC and CTR households are
+# benefit units, counted as expected values over claiming.
+HOUSEHOLD_MEASURES = (
+    "households",
+    "workless_households",
+    "children_in_workless_households",
+    "uc_households",
+    "uc_households_child_element",
+    "uc_households_housing_element",
+    "uc_households_lcwra",
+    "ctr_households",
+)
 
 
 def condition_columns() -> dict[str, int]:
@@ -72,6 +84,8 @@ class Counts:
         limiting: (months + 1, areas, 4) work-limiting residents by employment state.
         flows: (months + 1, areas, 4, 4) moves from state (row) to state (column) in each month (0 empty).
         sustained: (months + 1, areas) job starts of 6 months earlier whose job has lasted until this month.
+        households: (months + 1, areas, HOUSEHOLD_MEASURES) household measures (NaN where not assessed:
+            month 0, and runs without a ledger).
 
     """
 
@@ -80,6 +94,7 @@ class Counts:
     limiting: np.ndarray
     flows: np.ndarray
     sustained: np.ndarray
+    households: np.ndarray
     _job_starts: JobStartCohorts = field(default_factory=lambda: JobStartCohorts((SUSTAINED_AFTER,)))
     order: ClassVar[int] = 80
 
@@ -92,6 +107,7 @@ class Counts:
             np.zeros((months + 1, areas, 4), np.int64),
             np.zeros((months + 1, areas, 4, 4), np.int64),
             np.zeros((months + 1, areas), np.int64),
+            np.full((months + 1, areas, len(HOUSEHOLD_MEASURES)), np.nan),
         )
 
     def record(
@@ -137,3 +153,5 @@ class Counts:
         """Record the month's end (from month 1; burn-in months are not recorded)."""
         if month.number >= 1:
             self.record(month.number, model.population, month.before, month.started)
+            if month.households is not None:
+                self.households[month.number] = month.households

@@ -99,17 +99,36 @@ class Streams:
         costs in proportion to its successes, not to the population; which slots succeed depends only on the
         stream, month, ``n`` and ``p``, never on who else is eligible, so both arms see the same successes.
         """
-        if p <= 0 or n == 0:
-            return np.zeros(0, np.intp)
-        if p >= 1:
-            return np.arange(n)
+        return self.lottery_by_block(name, month, np.array([0]), np.array([n]), np.array([p]))
+
+    def lottery_by_block(
+        self, name: str, month: int, starts: np.ndarray, ends: np.ndarray, p: np.ndarray
+    ) -> np.ndarray:
+        """:meth:`lottery` with its own probability ``p[b]`` in each block of slots ``starts[b]:ends[b]``.
+
+        Areas hold contiguous blocks of slots; the blocks are drawn one after another from one generator.
+        """
         rng = self.generator(name, month)
-        expected = n * p
-        gaps = rng.geometric(p, int(expected + 6 * np.sqrt(expected) + 16))
-        while gaps.sum() < n:
-            gaps = np.concatenate([gaps, rng.geometric(p, int(expected / 4) + 16)])
-        slots = np.cumsum(gaps) - 1
-        return slots[slots < n]
+        out = []
+        for start, end, q in zip(starts, ends, p, strict=True):
+            n = int(end - start)
+            if q <= 0 or n <= 0:
+                continue
+            if q >= 1:
+                out.append(np.arange(start, end))
+                continue
+            expected = n * q
+            log_stay = np.log1p(-q)
+            gaps: list[np.ndarray] = []
+            total = 0
+            while total < n:  # gaps between successes: geometric, 1 + floor(log(U) / log(1 - q))
+                k = int(expected + 6 * np.sqrt(expected) + 16) if not gaps else int(expected / 4) + 16
+                draw = 1 + np.floor(np.log1p(-rng.random(k)) / log_stay).astype(np.int64)
+                gaps.append(draw)
+                total += int(draw.sum())
+            slots = np.cumsum(np.concatenate(gaps)) - 1
+            out.append(start + slots[slots < n])
+        return np.concatenate(out) if out else np.zeros(0, np.intp)
 
     def model_rng(self) -> np.random.Generator:
         """The generator handed to ``mesa.Model(rng=...)`` (used for no resident-level decision)."""

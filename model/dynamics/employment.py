@@ -94,6 +94,7 @@ class EmploymentRates:
     job_exit_by_group: np.ndarray  # (employed, work-limiting, age): ones when not employed
     entry_by_age: np.ndarray  # (AGES,)
     readiness_effect: float
+    workless_job_entry_ratio: float  # job entry from a workless household relative to others (households)
     # (areas x states x work-limiting x ages, 4): the four base hazards, group modifiers applied
     by_group: np.ndarray
 
@@ -133,6 +134,7 @@ class EmploymentRates:
                 int(params["employment.duration.long_months"]),
             ).astype(f32),
             tenure_exit=tenure.astype(f32),
+            workless_job_entry_ratio=params["households.workless_job_entry_ratio"],
             work_limiting_entry=np.array([1.0, hr], f32),
             job_exit_by_group=np.stack([np.ones((2, AGES)), np.stack([exit_age, exit_age / hr])]).astype(f32),
             entry_by_age=entry_age.astype(f32),
@@ -182,6 +184,37 @@ def _modifiers(mods: Modifiers | None) -> tuple:
 _ONE = np.ones(1, np.float32)  # stands in for a modifier array no programme touched
 
 
+def household_entry_factors(rates: EmploymentRates, out_of_work: np.ndarray) -> np.ndarray:
+    """Job-entry factors by area for residents out of work, by whether someone in their household works.
+
+    Column 0: in a household where someone works; column 1: in a workless household; from the residents out
+    of work in each (``out_of_work``).
+
+    Residents out of work in a workless household find work at ``households.workless_job_entry_ratio``
+    times the rate of those out of work in a household where someone works; each area's two factors are
+    scaled so that their mean over its residents out of work is 1 (the area's job-entry rate is kept, its
+    concentration in households changes). Without the ratio, households persist as synthesised while
+    individual moves are independent, and workless households thin out month by month towards what
+    independent partners give.
+    """
+    ratio = rates.workless_job_entry_ratio
+    others, in_workless = out_of_work[:, 0], out_of_work[:, 1]
+    scale = (others + in_workless) / np.maximum(ratio * in_workless + others, 1e-12)
+    return np.stack([scale, ratio * scale], axis=1).astype(np.float32)
+
+
+def out_of_work_by_household(pop: Population, areas: int) -> np.ndarray:
+    """Residents out of work by area, in a household where someone works (column 0) or not (column 1)."""
+    out = pop.state != EMPLOYED
+    workless = pop.households.workers[pop.household[out]] == 0
+    return np.stack(
+        [np.bincount(pop.area[out], ~workless, areas), np.bincount(pop.area[out], workless, areas)], 1
+    )
+
+
+_NO_HOUSEHOLD = (np.zeros(1, np.int32), np.zeros(1, np.uint8), np.ones((1, 2), np.float32), False)
+
+
 def _run(
     pop: Population,
     rates: EmploymentRates,
@@ -191,13 +224,22 @@ def _run(
     mods: Modifiers | None,
     buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
     hazards: np.ndarray | None,
+    household_entry: np.ndarray | None = None,
 ) -> tuple[int, int]:
+    """Run the kernel (``household_entry``: :func:`household_entry_factors`, by default from ``pop``)."""
     from model.dynamics import kernels  # numba: imported with the simulation, not with validation
 
     n, move = len(pop), hazards is None
     before, started, left = buffers or (np.empty(n, np.uint8), np.empty(n, np.intp), np.empty(n, np.intp))
     keys = (streams.key(MOVES, month), streams.key(SICKNESS, month)) if move else (np.uint64(0),) * 2
-    return kernels.employment(
+    hh = pop.households
+    households = _NO_HOUSEHOLD
+    if hh is not None and rates.workless_job_entry_ratio != 1.0:
+        if household_entry is None:
+            counts = out_of_work_by_household(pop, len(rates.sickness_hr))
+            household_entry = household_entry_factors(rates, counts)
+        households = (pop.household, hh.workers, household_entry, True)
+    n_started, n_left = kernels.employment(
         pop.area,
         pop.work_limiting,
         pop.age_months,
@@ -213,12 +255,16 @@ def _run(
         rates.sickness_hr,
         *keys,
         *_modifiers(mods),
+        *households,
         before,
         started,
         left,
         np.empty((1, 4), np.float32) if hazards is None else hazards,
         move,
     )
+    if hh is not None and move:
+        kernels.update_workers(pop.household, started[:n_started], left[:n_left], hh.workers)
+    return n_started, n_left
 
 
 def hazards(pop: Population, rates: EmploymentRates, mods: Modifiers | None = None) -> np.ndarray:
@@ -236,6 +282,7 @@ def step(
     became_work_limiting: np.ndarray,
     mods: Modifiers | None = None,
     buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    household_entry: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Advance every resident's employment state by one month, in place.
 
@@ -244,30 +291,51 @@ def step(
     """
     n = len(pop)
     buffers = buffers or (np.empty(n, np.uint8), np.empty(n, np.intp), np.empty(n, np.intp))
-    n_started, n_left = _run(pop, rates, streams, month, became_work_limiting, mods, buffers, None)
+    n_started, n_left = _run(
+        pop, rates, streams, month, became_work_limiting, mods, buffers, None, household_entry
+    )
     before, started, left = buffers
     return before, started[:n_started], left[:n_left]
 
 
 class Employment:
-    """The monthly employment step (streams ``employment`` and ``employment.sickness``)."""
+    """The monthly employment step (streams ``employment`` and ``employment.sickness``).
+
+    Household job-entry factors (:func:`household_entry_factors`) are set afresh each month from the arm's
+    own residents, except in an arm given ``shared_entry`` to read: the scenario arm takes the
+    counterfactual's factors month by month (which that arm writes into the same array), so that a programme
+    touches a resident only through their own household.
+    """
 
     order: ClassVar[int] = 40
 
-    def __init__(self) -> None:
+    def __init__(self, shared_entry: np.ndarray | None = None, *, reads: bool = False) -> None:
         self.buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.shared_entry = shared_entry  # (months, areas, 2), month 1 first
+        self.reads = reads
 
     def step(self, model: Any, month: Month) -> None:
         """Move everyone; hand on the state before, and who started and left a job."""
-        n = len(model.population)
+        pop, rates = model.population, model.context.employment
         if self.buffers is None:
+            n = len(pop)
             self.buffers = (np.empty(n, np.uint8), np.empty(n, np.intp), np.empty(n, np.intp))
+        entry = None
+        if pop.households is not None and rates.workless_job_entry_ratio != 1.0:
+            if self.reads and self.shared_entry is not None:
+                entry = self.shared_entry[month.number - 1]
+            else:
+                counts = out_of_work_by_household(pop, len(rates.sickness_hr))
+                entry = household_entry_factors(rates, counts)
+                if self.shared_entry is not None:
+                    self.shared_entry[month.number - 1] = entry
         month.before, month.started, month.left = step(
-            model.population,
-            model.context.employment,
+            pop,
+            rates,
             model.streams,
             month.number,
             month.became_work_limiting,
             month.mods,
             self.buffers,
+            entry,
         )

@@ -23,6 +23,7 @@ from model.config.vocabulary import (
 )
 from model.core.kernels import splitmix
 from model.core.population import AGES, ENTRY_AGE_YEARS, MAX_MONTHS
+from model.dynamics.households import HEAD, NON_DEPENDANT, PARTNER, SHARER
 
 
 @nb.njit(cache=True, nogil=True)
@@ -102,6 +103,7 @@ def employment(
     area, work_limiting, age_months, state, months_out, tenure, readiness, became,
     by_group, duration, tenure_exit, readiness_effect, sickness_hr, key_moves, key_sick,
     entry_mult, has_entry_mult, exit_mult, has_exit_mult,
+    household, workers, household_entry, has_household,
     before, started, left, hazards, move,
 ):  # fmt: skip
     """One month of employment moves for every resident; returns (job starts, job exits).
@@ -110,12 +112,13 @@ def employment(
     who became work-limiting moves to long-term sick with probability r / (1 + r), r the area's sickness
     ratio; neither makes another move that month. Everyone else faces competing monthly hazards: job entry
     (the group's base hazard, from state, area, work-limiting status and age, x duration out of work x
-    exp(readiness effect x (readiness - 0.5)) x programme hazard ratios) and to unemployment, inactivity and
-    sickness (the group's base hazards x the fragile-new-job factor by tenure x, for the employed, programme
-    hazard ratios on job exit); they leave with probability 1 - exp(-total), one draw deciding whether and
-    where. ``before`` receives each state before the move; ``started`` and ``left`` the slots of job starts
-    and exits, in slot order. With ``move`` False nothing moves and ``hazards`` (residents, 4) receives each
-    resident's four hazards instead (diagnostics and tests; the same arithmetic).
+    exp(readiness effect x (readiness - 0.5)) x programme hazard ratios x, with households, the area's factor
+    for living in a workless household or not, ``household_entry[area, workless]``) and to unemployment,
+    inactivity and sickness (the group's base hazards x the fragile-new-job factor by tenure x, for the
+    employed, programme hazard ratios on job exit); they leave with probability 1 - exp(-total), one draw
+    deciding whether and where. ``before`` receives each state before the move; ``started`` and ``left`` the
+    slots of job starts and exits, in slot order. With ``move`` False nothing moves and ``hazards``
+    (residents, 4) receives each resident's four hazards instead (diagnostics and tests; the same arithmetic).
     """
     n_started = n_left = 0
     last_duration, last_tenure = len(duration) - 1, len(tenure_exit) - 1
@@ -143,6 +146,8 @@ def employment(
         entry = by_group[g, 0] * duration[min(months_out[i], last_duration)]
         if has_entry_mult:
             entry *= entry_mult[i]
+        if has_household and old != EMPLOYED:
+            entry *= household_entry[area[i], 1 if workers[household[i]] == 0 else 0]
         job_exit = tenure_exit[min(tenure[i], last_tenure)]
         if has_exit_mult and old == EMPLOYED:
             job_exit *= exit_mult[i]
@@ -202,3 +207,342 @@ def readiness(state, value, target, reversion, gain, has_gain):
         if has_gain:
             r += gain[i]
         value[i] = min(max(r, zero), one)
+
+
+# Households. ``links`` = (household, role, partner, next_member) per resident; ``homes`` = (first_member,
+# head, adults, workers, children) per household; ``working`` is 1 for a resident in work (``state ==
+# EMPLOYED``), so a household's ``workers`` stay the count of its residents in work.
+
+
+@nb.njit(nogil=True)
+def _unlink(i, links, homes, working, no_child):
+    """Take resident i out of their household: a partner left behind becomes a single head.
+
+    A head leaving without a partner hands the household to the next member; a household left empty is
+    freed. Returns whether i had a partner, and the slot of a non-dependant so made head (-1 if none).
+    """
+    household, role, partner, next_member = links
+    first_member, head, adults, workers, children = homes
+    h = household[i]
+    promoted = -1
+    if h < 0:
+        return False, promoted
+    if first_member[h] == i:
+        first_member[h] = next_member[i]
+    else:
+        j = first_member[h]
+        while j >= 0 and next_member[j] != i:
+            j = next_member[j]
+        if j >= 0:
+            next_member[j] = next_member[i]
+    adults[h] -= 1
+    workers[h] -= working
+    p = partner[i]
+    if p >= 0:
+        partner[p] = -1
+    if head[h] == i:
+        if p >= 0:
+            head[h] = p
+            role[p] = HEAD
+        elif first_member[h] >= 0:
+            head[h] = first_member[h]
+            if role[first_member[h]] == NON_DEPENDANT:
+                promoted = first_member[h]
+            if role[first_member[h]] != SHARER:
+                role[first_member[h]] = HEAD
+        else:
+            head[h] = -1
+            children[h, :] = no_child
+    household[i] = -1
+    partner[i] = -1
+    next_member[i] = -1
+    return p >= 0, promoted
+
+
+@nb.njit(nogil=True)
+def _link(i, h, links, homes, working):
+    household, next_member = links[0], links[3]
+    first_member, adults, workers = homes[0], homes[2], homes[3]
+    household[i] = h
+    next_member[i] = first_member[h]
+    first_member[h] = i
+    adults[h] += 1
+    workers[h] += working
+
+
+@nb.njit(nogil=True)
+def _set_up(h, i, links, homes, no_child, new_role):
+    """Make household record h a new home headed by resident i (already out of any household)."""
+    first_member, head, adults, workers, children = homes
+    head[h] = i
+    links[1][i] = new_role
+    adults[h] = 0
+    workers[h] = 0
+    first_member[h] = -1
+    children[h, :] = no_child
+
+
+@nb.njit(cache=True, nogil=True)
+def leave_households(slots, area, state, links, homes, no_child, changes):
+    """Residents in ``slots`` (reaching 65) leave their households. Counted by area in ``changes``.
+
+    Couples so dissolved (column 0), non-dependants made head (1) and sharers who left (2).
+    """
+    role = links[1]
+    for i in slots:
+        if role[i] == SHARER:
+            changes[area[i], 2] += 1
+        had_partner, promoted = _unlink(i, links, homes, state[i] == EMPLOYED, no_child)
+        if had_partner:
+            changes[area[i], 0] += 1
+        if promoted >= 0:
+            changes[area[promoted], 1] += 1
+
+
+@nb.njit(cache=True, nogil=True)
+def move_out(
+    slots, area, state, links, homes, no_child, free, hh_area, tenure, rent, bedrooms, band,
+    new_role, new_tenure, new_rent, new_bedrooms,
+):  # fmt: skip
+    """Residents in ``slots`` leave their households to head a new one (or, as a sharer, take a room).
+
+    The new homes are the ``free`` records, with the ``new_*`` role, tenure, rent and bedrooms given for each
+    (Band A).
+    """
+    for k in range(len(slots)):
+        i = slots[k]
+        working = state[i] == EMPLOYED
+        _unlink(i, links, homes, working, no_child)
+        h = free[k]
+        _set_up(h, i, links, homes, no_child, new_role[k])
+        hh_area[h] = area[i]
+        tenure[h] = new_tenure[k]
+        rent[h] = new_rent[k]
+        bedrooms[h] = new_bedrooms[k]
+        band[h] = 0
+        _link(i, h, links, homes, working)
+
+
+@nb.njit(cache=True, nogil=True)
+def pair_up(men, women, area, state, links, homes, no_child, promoted):
+    """Each woman moves into her partner's household (he heads one).
+
+    With her dependent children when she headed her household; non-dependants she leaves at the head of
+    her old household counted by area.
+    """
+    household, role, partner = links[0], links[1], links[2]
+    head, children = homes[1], homes[4]
+    for k in range(len(men)):
+        m, w = men[k], women[k]
+        hm, hw = household[m], household[w]
+        if hm < 0 or hw < 0 or hm == hw:
+            continue
+        if head[hw] == w:  # her children join his, oldest first (insertion into his sorted row)
+            for c in range(children.shape[1]):
+                born = children[hw, c]
+                if born == no_child:
+                    break
+                children[hw, c] = no_child
+                d = children.shape[1] - 1
+                if children[hm, d] != no_child:
+                    continue  # no room: at most six dependent children are kept
+                while d > 0 and children[hm, d - 1] > born:
+                    children[hm, d] = children[hm, d - 1]
+                    d -= 1
+                children[hm, d] = born
+        working = state[w] == EMPLOYED
+        left_in_charge = _unlink(w, links, homes, working, no_child)[1]
+        if left_in_charge >= 0:
+            promoted[area[left_in_charge]] += 1
+        _link(w, hm, links, homes, working)
+        role[w] = PARTNER
+        partner[w] = m
+        partner[m] = w
+
+
+@nb.njit(cache=True, nogil=True)
+def age_children(children, area, head, month, no_child, origin, turned, turned_area):
+    """Remove children reaching 16 from every household; record the households (and areas) where one did.
+
+    Children are kept oldest first, so only the first of each household is looked at.
+
+    Returns how many children turned 16 in households that still have a head.
+    """
+    n = 0
+    last = children.shape[1] - 1
+    born_by = month - origin - 16 * 12  # born in this month or before: 16 or older
+    for h in range(len(head)):
+        while children[h, 0] != no_child and children[h, 0] <= born_by:
+            for k in range(last):
+                children[h, k] = children[h, k + 1]
+            children[h, last] = no_child
+            if head[h] >= 0:
+                turned[n] = h
+                turned_area[n] = area[h]
+                n += 1
+    return n
+
+
+@nb.njit(cache=True, nogil=True)
+def join_households(
+    entrants, area, state, turned, turned_area, areas, free, links, homes, no_child, tenure, rent, bedrooms,
+    band, hh_area, joined,
+):  # fmt: skip
+    """Place each entrant (a new 16-year-old) in a household of their area whose child turned 16 this month.
+
+    They join as a non-dependant (counted by area in ``joined``); where no child of the area turned 16, they
+    head a new one-adult household without housing costs (their parents being outside the simulated ages), in
+    the ``free`` records (at least one per entrant). Returns how many free records were used.
+    """
+    role, partner = links[1], links[2]
+    # The households whose child turned 16, by area (in the order found), taken one at a time.
+    order = np.argsort(turned_area, kind="mergesort")
+    first = np.searchsorted(turned_area[order], np.arange(areas))
+    last = np.searchsorted(turned_area[order], np.arange(areas), side="right")
+    n_free = 0
+    for i in entrants:
+        a = area[i]
+        role[i] = NON_DEPENDANT
+        partner[i] = -1
+        if first[a] < last[a]:
+            h = turned[order[first[a]]]
+            first[a] += 1
+            joined[a] += 1
+        else:
+            h = free[n_free]
+            n_free += 1
+            _set_up(h, i, links, homes, no_child, HEAD)
+            hh_area[h] = a
+            tenure[h] = 0  # living with parents outside the simulated ages: no housing costs
+            rent[h] = 0.0
+            bedrooms[h] = 1
+            band[h] = 0
+        _link(i, h, links, homes, state[i] == EMPLOYED)
+    return n_free
+
+
+@nb.njit(cache=True, nogil=True)
+def give_birth(mothers, children, household, month, no_child, origin):
+    """Add a child born this month to each mother's household (when it has room for one more)."""
+    for i in mothers:
+        h = household[i]
+        if h < 0:
+            continue
+        for k in range(children.shape[1]):
+            if children[h, k] == no_child:
+                children[h, k] = month - origin
+                break
+
+
+@nb.njit(cache=True, nogil=True)
+def age_one_month(
+    age_months, role, student, exit_at, non_dependant, leave_home_at, student_until, leavers, forced
+):
+    """Everyone ages a month.
+
+    Those reaching ``exit_at`` months are listed in ``leavers``, non-dependants at ``leave_home_at``
+    months or more in ``forced``, and full-time study ends at ``student_until`` months. Returns the
+    numbers of leavers and forced movers.
+    """
+    n_leavers = n_forced = 0
+    for i in range(len(age_months)):
+        age = age_months[i] + 1
+        age_months[i] = age
+        if age >= exit_at:
+            leavers[n_leavers] = i
+            n_leavers += 1
+            continue
+        if age == student_until:
+            student[i] = 0
+        if role[i] == non_dependant and age >= leave_home_at:
+            forced[n_forced] = i
+            n_forced += 1
+    return n_leavers, n_forced
+
+
+@nb.njit(cache=True, nogil=True)
+def update_workers(household, started, left, workers):
+    """Keep each household's count of residents in work after the month's job starts and exits."""
+    for i in started:
+        if household[i] >= 0:
+            workers[household[i]] += 1
+    for i in left:
+        if household[i] >= 0:
+            workers[household[i]] -= 1
+
+
+@nb.njit(cache=True, nogil=True)
+def workless_by_area(hh_area, head, workers, out):
+    """Households (column 0) and workless households (column 1) by area."""
+    for h in range(len(head)):
+        if head[h] >= 0:
+            out[hh_area[h], 0] += 1
+            if workers[h] == 0:
+                out[hh_area[h], 1] += 1
+
+
+@nb.njit(cache=True, nogil=True)
+def pool_members(area, male, age_months, role, partner, members):
+    """Count the members of each household-event pool by area and single year of age (``members``).
+
+    Single men (0) and single women (1) heading a household, residents living with parents (2), women
+    heading or partnering a family (3).
+    """
+    for i in range(len(area)):
+        r = role[i]
+        a = area[i]
+        y = age_months[i] // 12 - ENTRY_AGE_YEARS
+        if r == NON_DEPENDANT:
+            members[2, a, y] += 1
+        elif r == HEAD and partner[i] < 0:
+            members[1 - male[i], a, y] += 1
+        if male[i] == 0 and (r in (HEAD, PARTNER)):
+            members[3, a, y] += 1
+
+
+@nb.njit(cache=True, nogil=True)
+def races(key_sample, keys, starts, ends, top, threshold, weights, area, male, age_months, role, partner,
+          out_slot, out_key, out_n):  # fmt: skip
+    """The month's exponential races, one per pool.
+
+    Over one lottery sample (see model.dynamics.household_change._races): in each area's block of slots
+    ``starts[b]:ends[b]``, slots are sampled with probability ``top[b]`` (geometric gaps, uniforms from
+    stream key ``key_sample``); a sampled member of pool p with weight w (``weights[p, age - 16]``) gets
+    key -log(1 - top v) / w (v the uniform of its slot from key ``keys[p]``) and is kept (``out_*``, at
+    most their width) when that is below ``threshold[p, b]``. Pools: single men (0) and single women (1)
+    heading a household, residents living with parents (2), women heading or partnering a family (3).
+    """
+    width = out_slot.shape[1]
+    draws = 0
+    for b in range(len(starts)):
+        q = top[b]
+        if q <= 0:
+            continue
+        log_stay = np.log1p(-q) if q < 1 else 0.0
+        i = starts[b] - 1
+        while True:
+            if q >= 1:
+                i += 1
+            else:
+                u = np.float64(splitmix(key_sample, draws)) + 2.0**-26
+                draws += 1
+                i += 1 + np.int64(np.floor(np.log(u) / log_stay))
+            if i >= ends[b]:
+                break
+            r = role[i]
+            single = r == HEAD and partner[i] < 0
+            y = age_months[i] // 12 - ENTRY_AGE_YEARS
+            for p in range(len(keys)):
+                if p <= 1:
+                    member = single and male[i] == 1 - p
+                elif p == 2:
+                    member = r == NON_DEPENDANT
+                else:
+                    member = male[i] == 0 and (r in (HEAD, PARTNER))
+                if not member or weights[p, y] <= 0:
+                    continue
+                key = -np.log(1.0 - q * np.float64(splitmix(keys[p], i))) / weights[p, y]
+                if key < threshold[p, b] and out_n[p] < width:
+                    out_slot[p, out_n[p]] = i
+                    out_key[p, out_n[p]] = key
+                    out_n[p] += 1

@@ -7,9 +7,10 @@ counterfactual per replication, so deadweight is measured, not assumed. Displace
 (``appraisal.displacement``) then removes that share of the employment-driven impact (additional job starts,
 employment, benefits, tax and NI, earnings); NHS savings and programme costs are not displaced.
 
-Sign conventions in ``summary.csv``: savings and gains to the Exchequer are positive (``benefit_saving_gbp`` =
-lower DWP spend, ``tax_ni_gain_gbp`` = higher HMRC receipts, ``nhs_saving_gbp`` = lower NHS spend);
-``programme_cost_gbp`` is positive; ``net_exchequer_gbp`` = savings + gains - cost. Discounting follows the
+Sign conventions in ``summary.csv``: savings and gains to the public sector are positive
+(``benefit_saving_gbp`` = lower DWP spend, ``local_authority_saving_gbp`` = lower Council Tax Reduction,
+``tax_ni_gain_gbp`` = higher HMRC receipts, ``nhs_saving_gbp`` = lower NHS spend); ``programme_cost_gbp`` is
+positive; ``net_exchequer_gbp`` = savings + gains - cost, local authorities included. Discounting follows the
 Green Book: 3.5% a year (1.5% for QALYs), whole years from the scenario start.
 """
 
@@ -33,6 +34,7 @@ from model.config.vocabulary import (
     UNEMPLOYED,
 )
 from model.core.metrics import in_group, metric
+from model.core.recording import HOUSEHOLD_MEASURES
 from model.core.tables import STATISTICS, describe, tidy
 from model.economics.ledger import ITEMS
 from model.economics.nhs import nhs_costs, nhs_items
@@ -45,7 +47,7 @@ FISCAL_COLUMNS = ("arm", "replication", "fiscal_year", "area", "payer", "item", 
 VFM_COLUMNS = ("area", "measure", "mean", "p05", "p50", "p95", "band")
 # Value-for-money bands of the benefit-cost ratio (DfT framework, via econstack vfm-benchmarks.json).
 BANDS = ((1.0, "poor"), (1.5, "low"), (2.0, "medium"), (4.0, "high"), (np.inf, "very high"))
-EMPLOYMENT_PAYERS = ("dwp", "hmrc", "residents")
+EMPLOYMENT_PAYERS = ("dwp", "local_authority", "hmrc", "residents")
 for _name, _definition in (
     ("additional_job_starts", "job starts, scenario minus counterfactual"),
     (
@@ -56,11 +58,23 @@ for _name, _definition in (
         "additional_employed_person_months",
         "months in work summed over the horizon, scenario minus counterfactual",
     ),
+    (
+        "workless_household_months_avoided",
+        "months households spent workless summed over the horizon, counterfactual minus scenario",
+    ),
+    (
+        "children_workless_household_months_avoided",
+        "months children spent in workless households summed over the horizon, counterfactual minus scenario",
+    ),
     ("benefit_saving_gbp", "fall in DWP spend (counterfactual minus scenario)"),
+    ("local_authority_saving_gbp", "fall in local authorities' Council Tax Reduction spend"),
     ("tax_ni_gain_gbp", "rise in income tax and NI receipts"),
     ("nhs_saving_gbp", "fall in NHS costs (not displaced)"),
     ("programme_cost_gbp", "programme funder's spend (positive)"),
-    ("net_exchequer_gbp", "benefit saving + tax and NI gain + NHS saving - programme cost"),
+    (
+        "net_exchequer_gbp",
+        "benefit saving + local authority saving + tax and NI gain + NHS saving - programme cost",
+    ),
     ("npv_net_exchequer_gbp", "net Exchequer impact discounted at the Green Book rate"),
     ("roi", "NPV of net Exchequer / present value of programme cost"),
     ("payback_month", "first month at which the cumulative discounted net Exchequer is at least 0"),
@@ -115,6 +129,7 @@ class Books:
         # the employment-driven ones net of displacement.
         self.impacts = {
             "benefit_saving": -keep * self.line(diff, "dwp"),
+            "local_authority_saving": -keep * self.line(diff, "local_authority"),
             "tax_ni_gain": keep * self.line(diff, "hmrc"),
             "nhs_saving": -self.line(diff, "nhs"),
             "earnings_gain": keep * self.line(diff, "residents"),
@@ -213,9 +228,15 @@ def impact_metrics(
     starts = additional(job_starts)
     sustained = additional(lambda c: c.sustained[1:].sum(axis=0))
     employed = additional(lambda c: c.stocks[1:, :, EMPLOYED].sum(axis=0))
+    workless = -additional(
+        lambda c: c.households[1:, :, HOUSEHOLD_MEASURES.index("workless_households")].sum(axis=0)
+    )
+    children = -additional(
+        lambda c: c.households[1:, :, HOUSEHOLD_MEASURES.index("children_in_workless_households")].sum(axis=0)
+    )
     i = books.impacts
     cost = i["programme_cost"]
-    net = i["benefit_saving"] + i["tax_ni_gain"] + i["nhs_saving"] - cost  # (reps, months, areas)
+    net = fiscal_gain(i) - cost  # (reps, months, areas)
     discount = books.discount[None, :, None]
     npv = (net * discount).sum(axis=1)
     pv_cost = (cost * discount).sum(axis=1)
@@ -229,7 +250,10 @@ def impact_metrics(
             "additional_job_starts": starts,
             "additional_sustained_jobs_6m": sustained,
             "additional_employed_person_months": employed,
+            "workless_household_months_avoided": workless,
+            "children_workless_household_months_avoided": children,
             "benefit_saving_gbp": i["benefit_saving"].sum(axis=1),
+            "local_authority_saving_gbp": i["local_authority_saving"].sum(axis=1),
             "tax_ni_gain_gbp": i["tax_ni_gain"].sum(axis=1),
             "nhs_saving_gbp": i["nhs_saving"].sum(axis=1),
             "programme_cost_gbp": total_cost,
@@ -251,6 +275,11 @@ def impact_metrics(
         out["qaly_gain"] = gain
         out["qaly_value_gbp"] = gain * p["appraisal.qaly_value"]
     return out
+
+
+def fiscal_gain(impacts: dict[str, np.ndarray]) -> np.ndarray:
+    """The public sector's monthly gain before programme costs: DWP, local authority, HMRC and NHS."""
+    return sum(impacts[k] for k in ("benefit_saving", "local_authority_saving", "tax_ni_gain", "nhs_saving"))
 
 
 def _cost_per(cost: np.ndarray, jobs: np.ndarray) -> np.ndarray:
@@ -294,7 +323,7 @@ def value_for_money(books: Books, metrics: dict[str, np.ndarray]) -> pd.DataFram
     def pv(x: np.ndarray) -> np.ndarray:
         return (x * discount).sum(axis=1)
 
-    fiscal_value = pv(i["benefit_saving"] + i["tax_ni_gain"] + i["nhs_saving"])
+    fiscal_value = pv(fiscal_gain(i))
     economic = pv(i["earnings_gain"])
     social = metrics.get("qaly_value_gbp", np.zeros_like(economic))
     cost = pv(i["programme_cost"])

@@ -17,6 +17,16 @@ D. IPS effects (trial emulation on the UK 2023 population): the hazard ratio on 
    with severe mental illness, a common mental disorder, or neither, so that the emulated trial reproduces the
    published risk ratio (calibration/targets/ips_trials.csv); the hazard ratios reproducing the bounds of its
    interval give the lognormal uncertainty (median and 95th percentile) drawn once per replication.
+E. Households (UK 2013): the weight of employment in partners' pairing and the odds of living alone and of
+   being a lone parent when out of work, so that the synthesised households reproduce the UK share of
+   workless households, lone mothers' employment rate and the share of children in workless families
+   (calibration/targets/households.csv); then the job-entry ratio for residents of workless households so
+   that their share holds over the horizon at a steady employment rate (an assumption); and on the UK 2023
+   population the odds of social renting for workless households, so that social-renting heads are employed
+   as often as new social tenants (CORE). The UK 2023 and
+   Liverpool 2010 workless shares are checks, not fitted. Last, Universal Credit take-up, so that the six
+   Liverpool City Region boroughs' benefit units on UC in May 2025 sum to DWP's count (each borough's own
+   count is a check).
 
 Fitted values are written to ``model/data/fitted/`` (the package's defaults) and a report of every target
 against what the fitted model achieves to ``calibration/fit_report.csv``.
@@ -26,7 +36,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -34,7 +43,11 @@ from pathlib import Path
 import numpy as np
 from scipy.special import ndtri
 
-from model.config.areas import AreaProfile, packaged_profiles, read_profiles
+from model.config.areas import (
+    AreaProfile,
+    packaged_profiles,
+    read_profiles,
+)
 from model.config.parameters import (
     AREA_FACTORS,
     Parameters,
@@ -42,7 +55,7 @@ from model.config.parameters import (
     default_parameters,
     read_csv_rows,
 )
-from model.config.scenario import EffectSpec, PopulationSpec, ProgrammeSpec, Scenario
+from model.config.scenario import EffectSpec, ProgrammeSpec
 from model.config.vocabulary import (
     EMPLOYED,
     INACTIVE_OTHER,
@@ -57,10 +70,19 @@ from model.core.recording import Counts
 from model.core.streams import Streams
 from model.engine import RunContext, burned_in_population, simulate
 from model.experiments.executors import Executor, SerialExecutor
+from model.experiments.fitting import (
+    TARGETS,
+    Target,
+    read_targets,
+    reference_housing,
+    reference_scenario,
+    report_row,
+    solve,
+)
+from model.experiments.household_fit import fit_households, fit_take_up
 from model.experiments.trial import Cohort, draw_cohort, follow, outcomes
 from model.programmes.programme import Programme
 
-TARGETS = REPO / "calibration" / "targets"
 FITTED = Path(__file__).resolve().parents[1] / "data" / "fitted"
 REPORT = REPO / "calibration" / "fit_report.csv"
 FLOWS = ("E_U", "E_I", "U_E", "U_I", "I_E", "I_U")
@@ -121,106 +143,7 @@ def moments(counts: Counts) -> dict[str, float]:
 # ------------------------------------------------------------------------------------------------ solver
 
 
-@dataclass(frozen=True)
-class Target:
-    """A quantity to match: the moment's name, its target value, transform and absolute tolerance."""
-
-    moment: str
-    value: float
-    tolerance: float
-    transform: str = "log"  # or "logit"
-
-
-def _g(x: float, transform: str) -> float:
-    x = min(max(x, 1e-12), 1 - 1e-12) if transform == "logit" else max(x, 1e-12)
-    return math.log(x / (1 - x)) if transform == "logit" else math.log(x)
-
-
-def _g_inv(y: float, transform: str) -> float:
-    return 1 / (1 + math.exp(-y)) if transform == "logit" else math.exp(y)
-
-
-def solve(
-    evaluate: Callable[[Parameters], dict[str, float]],
-    params: Parameters,
-    unknowns: Sequence[tuple[str, str]],
-    targets: Sequence[Target],
-    max_evaluations: int = 60,
-    log: Callable[[str], None] = print,
-) -> tuple[Parameters, dict[str, float], int]:
-    """Adjust the unknowns (path, transform) until every target's moment is within tolerance.
-
-    Broyden's method in transformed space (log or logit of each unknown and moment), started from a
-    finite-difference Jacobian (step 0.1: large enough to move many residents under common random numbers),
-    with step halving when a step does not reduce the residual. Returns the fitted parameters, the moments
-    they achieve and the number of evaluations.
-    """
-    goal = np.array([_g(t.value, t.transform) for t in targets])
-    scale = np.array([_g(t.value + t.tolerance, t.transform) - _g(t.value, t.transform) for t in targets])
-    evaluations = 0
-
-    def run(x: np.ndarray) -> tuple[Parameters, dict[str, float], np.ndarray]:
-        nonlocal evaluations
-        evaluations += 1
-        if evaluations > max_evaluations:
-            raise RuntimeError(f"calibration did not converge in {max_evaluations} evaluations")
-        values = {path: _g_inv(v, tr) for (path, tr), v in zip(unknowns, x, strict=True)}
-        trial = params.with_overrides(values, layer="fitted")
-        achieved = evaluate(trial)
-        y = np.array([_g(achieved[t.moment], t.transform) for t in targets])
-        worst = max(targets, key=lambda t: abs(achieved[t.moment] - t.value) / t.tolerance)
-        log(
-            f"    evaluation {evaluations}: worst {worst.moment} {achieved[worst.moment]:.5f} "
-            f"(target {worst.value:.5f} +/- {worst.tolerance:.5f})"
-        )
-        return trial, achieved, y
-
-    def done(achieved: dict[str, float]) -> bool:
-        return all(abs(achieved[t.moment] - t.value) <= t.tolerance for t in targets)
-
-    x = np.array([_g(params[path], tr) for path, tr in unknowns])
-    fitted, achieved, y = run(x)
-    if done(achieved):
-        return fitted, achieved, evaluations
-    step = 0.1
-    jacobian = np.empty((len(targets), len(unknowns)))
-    for k in range(len(unknowns)):
-        shifted = x.copy()
-        shifted[k] += step
-        jacobian[:, k] = (run(shifted)[2] - y) / step
-    residual = np.linalg.norm((y - goal) / scale)
-    damping = 1.0
-    while True:
-        dx = np.linalg.lstsq(jacobian, goal - y, rcond=None)[0] * damping
-        dx *= min(1.0, 1.0 / max(np.abs(dx).max(), 1e-12))
-        new_fitted, new_achieved, new_y = run(x + dx)
-        jacobian += np.outer((new_y - y) - jacobian @ dx, dx) / (dx @ dx)
-        new_residual = np.linalg.norm((new_y - goal) / scale)
-        if done(new_achieved):
-            return new_fitted, new_achieved, evaluations
-        if new_residual < residual:
-            x, y, residual, damping = x + dx, new_y, new_residual, 1.0
-        else:
-            damping /= 2
-
-
 # ------------------------------------------------------------------------------------------------ stages
-
-
-def _scenario(profile: AreaProfile, sample: int, seed: int, horizon: int) -> Scenario:
-    population = PopulationSpec.model_construct(
-        areas=[profile.name], scale=min(1.0, sample / profile.population_16_64), data_year=profile.data_year
-    )
-    return Scenario.model_construct(
-        name=f"calibration {profile.name} {profile.data_year}",
-        description="",
-        start="2023-06",
-        horizon_months=horizon,
-        seed=seed,
-        replications=1,
-        population=population,
-        parameters={},
-    )
 
 
 @dataclass(frozen=True)
@@ -234,8 +157,14 @@ class Evaluator:
 
     def __call__(self, params: Parameters) -> dict[str, float]:
         """Simulate the baseline with ``params``; return its moments."""
-        scenario = _scenario(self.profile, self.sample, self.seed, self.horizon)
-        result = simulate(scenario, params=params, profiles=[self.profile], ledger=False)
+        scenario = reference_scenario(self.profile, self.sample, self.seed, self.horizon)
+        result = simulate(
+            scenario,
+            params=params,
+            profiles=[self.profile],
+            housing=[reference_housing(self.profile)],
+            ledger=False,
+        )
         return moments(result.counts["counterfactual"])
 
 
@@ -306,11 +235,11 @@ def fit_ips_effects(
     log: Callable[[str], None] = print,
 ) -> tuple[dict[str, float], list[dict[str, object]]]:
     """Stage D: job-entry hazard ratios (median and 95th percentile) matching the IPS trial risk ratios."""
-    scenario = _scenario(reference, sample, seed, 18)
+    scenario = reference_scenario(reference, sample, seed, 18)
     scenario = scenario.model_copy(
         update={"programmes": [ProgrammeSpec(name="ips", type="ips", staff_fte=1)]}
     )
-    context = RunContext.build(scenario, params, [reference])
+    context = RunContext.build(scenario, params, [reference], [reference_housing(reference)])
     programme = context.programmes[0]
     pop = burned_in_population(context, Streams(seed, 0))
     fitted, report = {}, []
@@ -372,13 +301,7 @@ def _solve_1d(
     raise RuntimeError(f"could not find a hazard ratio giving risk ratio {target}")
 
 
-def read_targets(name: str, targets_dir: Path) -> dict[str, dict[str, str]]:
-    """Rows of a calibration target CSV, by target name."""
-    with (targets_dir / name).open(encoding="utf-8", newline="") as handle:
-        return {row["target"]: row for row in csv.DictReader(handle)}
-
-
-STAGES = ("national", "areas", "ips")
+STAGES = ("national", "areas", "ips", "households")
 
 
 def calibrate(
@@ -395,7 +318,9 @@ def calibrate(
     report_path: Path = REPORT,
     log: Callable[[str], None] = print,
 ) -> Path:
-    """Run the chosen stages (national = A and B, areas = C, ips = D); write fitted values and the report.
+    """Run the chosen stages (national = A and B, areas = C, ips = D, households = E).
+
+    Write fitted values and the report.
 
     Values of stages not run keep their current fitted values; their report rows are kept too.
     """
@@ -446,14 +371,14 @@ def calibrate(
         factors |= {
             (uk2023.name, uk2023.data_year, p.rsplit(".", 1)[1]): params[p] for p, _ in _area_unknowns(uk2023)
         }
-        rows += [_row("A national flows", uk2013, t, achieved_a) for t in stage_a_targets]
-        rows += [_row("B disability", uk2023, t, achieved_b) for t in stage_b_targets]
+        rows += [report_row("A national flows", uk2013, t, achieved_a) for t in stage_a_targets]
+        rows += [report_row("B disability", uk2023, t, achieved_b) for t in stage_b_targets]
         check = Target(
             "employment_rate_not_work_limiting",
             float(disability["employment_rate_not_work_limiting"]["value"]),
             float(disability["employment_rate_not_work_limiting"]["tolerance"]),
         )
-        rows.append(_row("B disability (check)", uk2023, check, achieved_b))
+        rows.append(report_row("B disability (check)", uk2023, check, achieved_b))
 
     if "areas" in stages:
         log("Stage C: area factors")
@@ -462,9 +387,9 @@ def calibrate(
         for profile, values, achieved in sorted(fitted_areas, key=lambda r: (r[0].data_year, r[0].name)):
             for path, value in values.items():
                 factors[(profile.name, profile.data_year, path.rsplit(".", 1)[1])] = value
-            rows += [_row("C area", profile, t, achieved) for t in _area_targets(profile)]
+            rows += [report_row("C area", profile, t, achieved) for t in _area_targets(profile)]
             rows += [
-                _row(
+                report_row(
                     "C area flows (check)",
                     profile,
                     Target(
@@ -491,25 +416,23 @@ def calibrate(
         fitted |= ips
         rows += ips_rows
 
+    if "households" in stages:
+        log("Stage E: households (UK 2013)")
+        params = params.with_overrides(fitted, "fitted")
+        values, household_rows = fit_households(
+            params, references, read_targets("households.csv", targets_dir), sample, seed, horizon, log
+        )
+        fitted |= values
+        rows += household_rows
+        params = params.with_overrides(fitted, "fitted")
+        values, take_up_rows = fit_take_up(params, targets_dir, sample, seed)
+        fitted |= values
+        rows += take_up_rows
+
     _write_fitted(fitted_dir, fitted, factors, sample, seed, horizon)
     _write_report(report_path, rows, replace_stages={r["stage"] for r in rows})
     log(f"Wrote {fitted_dir / 'parameters.csv'}, {fitted_dir / 'area_factors.csv'} and {report_path}")
     return report_path
-
-
-def _row(stage: str, profile: AreaProfile, target: Target, achieved: dict[str, float]) -> dict[str, object]:
-    value = achieved[target.moment]
-    return {
-        "stage": stage,
-        "area": profile.name,
-        "data_year": profile.data_year,
-        "target": target.moment,
-        "target_value": round(target.value, 6),
-        "achieved": round(value, 6),
-        "difference": round(value - target.value, 6),
-        "tolerance": round(target.tolerance, 6),
-        "within_tolerance": abs(value - target.value) <= target.tolerance,
-    }
 
 
 def _provenance(sample: int, seed: int, horizon: int) -> str:

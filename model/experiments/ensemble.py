@@ -91,7 +91,9 @@ def count_arrays(scenario: Scenario, results: Sequence[ReplicationResult], arm: 
     health = np.stack([r.counts[arm].health for r in results]) * per_state
     limiting = np.stack([r.counts[arm].limiting for r in results]).sum(axis=3) * factor
     flows = np.stack([r.counts[arm].flows for r in results]) * factor[None, None, :, None, None]
+    households = np.stack([r.counts[arm].households for r in results]) * per_state
     return CountArrays(
+        households=_with_total(households),
         stocks=_with_total(stocks),
         health=_with_total(health),
         limiting=_with_total(limiting),

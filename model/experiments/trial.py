@@ -124,6 +124,17 @@ def emulate(
             ]
         )
     prog = context.programmes[names.index(programme)]
+    if prog.unit == "household":
+        raise InputError(
+            [
+                Problem(
+                    "command line",
+                    "--programme",
+                    f"'{programme}' works with whole households; trial emulation randomises residents "
+                    "and follows them without their households, so it cannot emulate it",
+                )
+            ]
+        )
     streams = Streams(scenario.seed, replication)
     pop = burned_in_population(context, streams)
     trial_cohort = draw_cohort(pop, prog, months, cohort, streams)

@@ -20,12 +20,13 @@ from model.config.areas import AreaProfile
 from model.config.parameters import Parameters
 from model.config.scenario import (
     EffectSpec,
+    HouseholdEligibilitySpec,
     LognormalDistribution,
     ProgrammeSpec,
     Scenario,
     UniformDistribution,
 )
-from model.config.vocabulary import CONDITIONS, MENTAL_HEALTH, PROGRAMME_TYPES, RATES, STATES
+from model.config.vocabulary import CONDITIONS, EMPLOYED, MENTAL_HEALTH, PROGRAMME_TYPES, RATES, STATES
 from model.core.population import Population
 from model.core.recording import condition_columns
 from model.core.streams import Streams, programme_stream
@@ -104,6 +105,8 @@ class Programme:
     effects: dict[str, EffectSpec]
     response: tuple[float, float]  # shares responding fully, partly
     health_ok: np.ndarray  # bool by combined condition-column value and work-limiting status
+    unit: str = "resident"  # or "household": places, referral and start are by household
+    household_rule: tuple[bool, int, int] = (False, 0, -1)  # workless only, min adults out of work, children
     uncapped: bool = False
 
     @classmethod
@@ -182,6 +185,8 @@ class Programme:
                 tuple(e.exclude_conditions or ()),
                 e.work_limiting,
             ),
+            unit=kind.unit,
+            household_rule=_household_rule(kind, e.household),
         )
 
     def stream(self, decision: str) -> str:
@@ -224,7 +229,40 @@ class Programme:
         from model.programmes import kernels  # numba: imported with the simulation, not with validation
 
         slots = np.ascontiguousarray(slots, dtype=np.int64)
-        return kernels.eligible(slots, *condition_arrays(pop), self.eligibility())
+        ok = kernels.eligible(slots, *condition_arrays(pop), self.eligibility())
+        if self.unit == "household":
+            ok &= self.household_eligible(pop, slots)
+        return ok
+
+    def household_eligible(self, pop: Population, slots: np.ndarray) -> np.ndarray:
+        """Whether the households of ``slots`` meet the programme's household criteria.
+
+        The criteria: workless, adults out of work, children.
+        """
+        workless, min_out, children = self.household_rule
+        if pop.households is None:
+            return np.zeros(len(slots), bool)
+        hh = pop.household[slots]
+        size = len(pop.households)
+        out_of_work = np.bincount(pop.household, (pop.state != EMPLOYED) & (pop.age_months >= 18 * 12), size)
+        ok = out_of_work[hh] >= min_out
+        if workless:
+            ok &= np.bincount(pop.household, pop.state == EMPLOYED, size)[hh] == 0
+        if children >= 0:
+            ok &= pop.households.has_children()[hh] == bool(children)
+        return ok
+
+
+def _household_rule(kind: ProgrammeType, spec: HouseholdEligibilitySpec | None) -> tuple[bool, int, int]:
+    """(workless only, minimum adults out of work, children: -1 either, 0 without, 1 with) for a programme."""
+    given = {} if spec is None else spec.model_dump(exclude_none=True)
+    rule = {**kind.default_household, **given}
+    children = rule.get("with_children")
+    return (
+        bool(rule.get("workless", False)),
+        int(rule.get("min_adults_out_of_work", 0)),
+        -1 if children is None else int(children),
+    )
 
 
 def condition_arrays(pop: Population) -> tuple:

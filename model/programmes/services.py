@@ -15,6 +15,11 @@ queueing and support are vectorised over residents. Monthly, per programme (``Se
    per FTE, in simulated residents) in the order of its rule: first come first served, longest out of work, or
    lowest readiness.
 
+A household programme (``households_into_work``) works with whole households: a household is eligible on its
+own criteria (workless, adults out of work, children) as well as the referred resident on theirs; one
+resident per household is referred and waits; places and caseload count households; and when a household is
+admitted, every adult of it eligible in person starts with the one referred.
+
 Effects modify named rates for participants (``Modifiers``), never the transition code (Vivarium value
 pipelines): ``employment.job_entry`` and ``employment.job_exit`` hazards, ``health.mental_health.recovery``
 (common mental disorder), ``health.msk.recovery`` and ``health.other.recovery`` probabilities, and
@@ -71,9 +76,13 @@ COUNTS = (
     "participant_job_starts",
     *(f"sustained_{k}m" for k in SUSTAIN_MONTHS),
     "staff_fte",
+    "household_starts",
+    "households_in_support",
 )
 for _name, _summary, _definition in (
     ("referrals", "total", "residents referred in the month (before engagement)"),
+    ("household_starts", "total", "households starting support (a household programme's unit)"),
+    ("households_in_support", "open_mean", "households with a participant in support at the month's end"),
     ("starts", "total", "residents starting support"),
     ("caseload", "open_mean", "residents in support at the month's end"),
     ("waiting", "open_mean", "residents on the waiting list at the month's end"),
@@ -301,11 +310,20 @@ class Services:
         winners = streams.lottery(prog.stream(REFERRAL), month, len(pop), p_total)
         referred = winners[(self.status[k][winners] == NONE) & ~self._busy(k, winners)]
         referred = referred[prog.eligible(pop, referred)]
+        if prog.unit == "household":  # one referral per household, and none while it is already involved
+            involved = self._households(k, pop)
+            referred = referred[~np.isin(pop.household[referred], involved)]
+            referred = referred[np.unique(pop.household[referred], return_index=True)[1]]
+            referred.sort()
         self._add(month, k, "referrals", np.bincount(pop.area[referred], minlength=self.counts.shape[2]))
         engaged = referred[streams.uniform_at(prog.stream(ENGAGEMENT), month, referred) < prog.engagement]
         self.status[k][engaged] = WAITING
         self.months[k][engaged] = 0
         return engaged
+
+    def _households(self, k: int, pop: Population) -> np.ndarray:
+        """Households with a resident waiting for or in programme k."""
+        return np.unique(pop.household[np.concatenate([self.waiting[k], self.active[k]])])
 
     def _busy(self, k: int, slots: np.ndarray) -> np.ndarray:
         """Which of ``slots`` are waiting for or in another programme of the same type."""
@@ -323,7 +341,7 @@ class Services:
         if len(waiting) == 0:
             return waiting
         areas = self.counts.shape[2]
-        caseload = np.bincount(pop.area[active], minlength=areas)
+        caseload = self._caseload(prog, pop, active, areas)
         waiting_area = pop.area[waiting]
         started = []
         for agent in self.agents[k]:
@@ -334,8 +352,32 @@ class Services:
         if len(started):
             waited = np.bincount(pop.area[started], self.months[k][started], minlength=areas)
             self._add(month, k, "waited_months", waited)
+            if pop.households is not None:
+                first = np.unique(pop.household[started], return_index=True)[1]
+                self._add(
+                    month, k, "household_starts", np.bincount(pop.area[started[first]], minlength=areas)
+                )
+            if prog.unit == "household":
+                started = np.union1d(started, self._household_members(k, prog, pop, started))
             self._start(k, prog, started, month, pop)
         return started
+
+    def _household_members(self, k: int, prog: Programme, pop: Population, started: np.ndarray) -> np.ndarray:
+        """The other adults of the started residents' households who are eligible in person and free."""
+        members = np.flatnonzero(np.isin(pop.household, pop.household[started]))
+        members = members[(self.status[k][members] != WAITING) & ~np.isin(members, started)]
+        members = members[
+            ~np.isin(self.status[k][members], (PRE_EMPLOYMENT, IN_WORK)) & ~self._busy(k, members)
+        ]
+        return members[prog.eligible(pop, members)]
+
+    @staticmethod
+    def _caseload(prog: Programme, pop: Population, active: np.ndarray, areas: int) -> np.ndarray:
+        """Places taken per area: participants, or households for a household programme."""
+        if prog.unit == "household" and len(active):
+            first = np.unique(pop.household[active], return_index=True)[1]
+            return np.bincount(pop.area[active[first]], minlength=areas)
+        return np.bincount(pop.area[active], minlength=areas)
 
     def _start(self, k: int, prog: Programme, slots: np.ndarray, month: int, pop: Population) -> None:
         self.status[k][slots] = PRE_EMPLOYMENT
@@ -354,9 +396,15 @@ class Services:
         areas = self.counts.shape[2]
         caseload = np.bincount(pop.area[active], minlength=areas)
         queue = np.bincount(pop.area[waiting], minlength=areas)
+        places = self._caseload(prog, pop, active, areas)
         for agent in self.agents[k]:
-            agent.caseload, agent.waiting = int(caseload[agent.area]), int(queue[agent.area])
+            agent.caseload, agent.waiting = int(places[agent.area]), int(queue[agent.area])
         self._add(month, k, "caseload", caseload)
+        if pop.households is not None and len(active):
+            first = np.unique(pop.household[active], return_index=True)[1]
+            self._add(
+                month, k, "households_in_support", np.bincount(pop.area[active[first]], minlength=areas)
+            )
         self._add(month, k, "waiting", queue)
         if prog.start <= month <= prog.end:
             self._add(month, k, "staff_fte", prog.staff)

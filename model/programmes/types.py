@@ -10,13 +10,17 @@ default (templates naming its own parameters), and how its clients respond. Its 
   emulation, fewer job exits in work, a readiness gain;
 - ``health_trainer``: behaviour-change support; readiness gain and faster recovery from common mental
   disorder and back pain, with full, partial or no response (national DCRS shares);
-- ``employment_support``: generic advisers (Work and Health Programme, Households into Work, Ways to Work).
+- ``employment_support``: generic advisers (Work and Health Programme, Households into Work, Ways to Work);
+- ``households_into_work``: keyworkers for whole households (the Liverpool City Region's Households into
+  Work): eligibility on the household, caseload in households, every eligible adult of a household admitted
+  supported together.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 from model.config.parameters import Parameter, register_defaults
 from model.config.vocabulary import PROGRAMME_TYPES, REFERRAL_ROUTES, STATES
@@ -59,6 +63,8 @@ class ProgrammeType:
         response: parameters giving the shares of clients who respond fully and partly (partial responders
             get half of each effect on the log scale, others none); None when everyone responds fully.
         parameters: default parameters of a plug-in type (built-in types declare theirs in parameters.yaml).
+        unit: whom a place serves: a ``resident``, or a ``household`` (its eligible adults together).
+        default_household: household criteria unless a programme says otherwise (household types).
 
     """
 
@@ -69,6 +75,8 @@ class ProgrammeType:
     default_effects: Mapping[str, Mapping] = field(default_factory=dict)
     response: tuple[str, str] | None = None
     parameters: Mapping[str, Parameter] = field(default_factory=dict)
+    unit: Literal["resident", "household"] = "resident"
+    default_household: Mapping[str, object] = field(default_factory=dict)
 
     def path(self, setting: str) -> str:
         """Dotted parameter path of one of this type's settings."""
@@ -138,14 +146,25 @@ register_programme_type(
         },
     )
 )
+# Advisers' effects (employment support, Households into Work): each type's own parameters of these names.
+ADVISER_EFFECTS = {
+    "employment.job_entry": {"hazard_ratio": "job_entry_hr", "while": "pre_employment"},
+    "employment.job_exit": {"hazard_ratio": "in_work_exit_hr", "while": "in_work"},
+    "readiness.gain": {"gain_per_month": "readiness_gain"},
+}
 register_programme_type(
     ProgrammeType(
         name="employment_support",
         description="Employment support advisers (Work and Health Programme, Households into Work style)",
-        default_effects={
-            "employment.job_entry": {"hazard_ratio": "job_entry_hr", "while": "pre_employment"},
-            "employment.job_exit": {"hazard_ratio": "in_work_exit_hr", "while": "in_work"},
-            "readiness.gain": {"gain_per_month": "readiness_gain"},
-        },
+        default_effects=ADVISER_EFFECTS,
+    )
+)
+register_programme_type(
+    ProgrammeType(
+        name="households_into_work",
+        description="Keyworkers for whole workless households (Liverpool City Region Households into Work)",
+        default_effects=ADVISER_EFFECTS,
+        unit="household",
+        default_household={"workless": True, "min_adults_out_of_work": 1},
     )
 )

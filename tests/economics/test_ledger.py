@@ -13,7 +13,8 @@ from model.config.vocabulary import EMPLOYED, UNEMPLOYED
 from model.core.streams import Streams
 from model.economics import ledger as fiscal
 from model.economics import prices
-from model.economics.rules import Rules, employee_ni, employer_ni, income_tax, uc_award
+from model.economics.benefits import uc_award
+from model.economics.rules import Rules, employee_ni, employer_ni, income_tax
 from model.economics.value_of_work import value_of_work
 from model.engine import RunContext, burned_in_population, simulate
 from model.experiments import appraisal, ensemble
@@ -40,7 +41,7 @@ def pennies(x) -> float:
     ],
 )
 def test_income_tax(annual, rules, expected):
-    assert pennies(income_tax(np.array(annual), rules)) == expected
+    assert pennies(income_tax(float(annual), rules)) == expected
 
 
 @pytest.mark.parametrize(
@@ -53,38 +54,36 @@ def test_income_tax(annual, rules, expected):
     ],
 )
 def test_national_insurance(annual, rules, employee, employer):
-    assert pennies(employee_ni(np.array(annual), rules)) == employee
-    assert pennies(employer_ni(np.array(annual), rules)) == employer
+    assert pennies(employee_ni(float(annual), rules)) == employee
+    assert pennies(employer_ni(float(annual), rules)) == employer
 
 
 @pytest.mark.parametrize(
-    ("rules", "standard", "lcwra", "net", "expected"),
+    ("rules", "older", "lcwra", "net", "expected"),
     [
-        (Y2025, Y2025.sa_25_plus, 0.0, 0.0, 400.14),
-        (Y2025, Y2025.sa_25_plus, 0.0, 500.0, 125.14),  # no work allowance: 400.14 - 55% x 500
-        (Y2025, Y2025.sa_25_plus, 0.0, 1_000.0, 0.00),
-        (Y2025, Y2025.sa_25_plus, Y2025.lcwra_protected, 1_000.0, 649.61),  # 823.41 - 55% x (1,000 - 684)
-        (Y2024, Y2024.sa_25_plus, Y2024.lcwra_protected, 1_000.0, 629.79),  # 809.64 - 55% x (1,000 - 673)
-        (Y2024, Y2024.sa_under_25, 0.0, 0.0, 311.68),
-        (Y2026, Y2026.sa_25_plus, Y2026.lcwra_new, 0.0, 642.16),  # 424.90 + 217.26 (new claim, 2026/27)
-        (Y2026, Y2026.sa_25_plus, Y2026.lcwra_protected, 0.0, 854.70),  # 424.90 + 429.80 (protected)
+        (Y2025, True, 0.0, 0.0, 400.14),
+        (Y2025, True, 0.0, 500.0, 125.14),  # no work allowance: 400.14 - 55% x 500
+        (Y2025, True, 0.0, 1_000.0, 0.00),
+        (Y2025, True, Y2025.lcwra_protected, 1_000.0, 649.61),  # 823.41 - 55% x (1,000 - 684)
+        (Y2024, True, Y2024.lcwra_protected, 1_000.0, 629.79),  # 809.64 - 55% x (1,000 - 673)
+        (Y2024, False, 0.0, 0.0, 311.68),
+        (Y2026, True, Y2026.lcwra_new, 0.0, 642.16),  # 424.90 + 217.26 (new claim, 2026/27)
+        (Y2026, True, Y2026.lcwra_protected, 0.0, 854.70),  # 424.90 + 429.80 (protected)
     ],
 )
-def test_universal_credit(rules, standard, lcwra, net, expected):
-    parts = uc_award(np.array(standard), np.array(lcwra), np.array(net), rules)
+def test_universal_credit_single_without_housing_costs(rules, older, lcwra, net, expected):
+    parts = uc_award(rules, False, older, 0, 0, lcwra, 0.0, net)
     assert pennies(sum(parts)) == expected
-    assert pennies(parts[0]) == pennies(standard) and pennies(parts[1]) == pennies(lcwra) and parts[2] <= 0
+    assert parts[3] == lcwra and parts[4] <= 0 and parts[5] == 0
 
 
 def test_rules_beyond_published_years_are_uprated_with_thresholds_frozen_to_2027():
     y2027, y2028 = Rules.for_year(PARAMS, 2027), Rules.for_year(PARAMS, 2028)
-    assert y2027.sa_25_plus == pytest.approx(424.90 * 1.02)
-    assert y2028.sa_25_plus == pytest.approx(424.90 * 1.02**2)
+    assert y2027.sa_single_25_plus == pytest.approx(424.90 * 1.02)
+    assert y2028.sa_single_25_plus == pytest.approx(424.90 * 1.02**2)
     assert y2027.personal_allowance == 12_570 and y2028.personal_allowance == pytest.approx(12_570 * 1.02)
-    assert y2028.lcwra_new == 217.26  # frozen
-    assert Rules.for_year(PARAMS, 2010) == Rules.for_year(PARAMS, 2026).__class__(
-        **{**Rules.for_year(PARAMS, 2026).__dict__, "year": 2010}
-    )  # before 2024/25: today's rules
+    assert y2028.lcwra_new == 217.26 and y2028.benefit_cap_single == 1229.42  # frozen
+    assert Rules.for_year(PARAMS, 2010)._replace(year=2026) == Rules.for_year(PARAMS, 2026)  # today's rules
 
 
 def test_fiscal_years_run_april_to_march():
@@ -121,20 +120,31 @@ def test_value_for_money_bands():
     ]
 
 
-def test_a_job_start_lowers_dwp_spend_and_raises_hmrc_receipts():
+def one_month(pop, context, start: str) -> np.ndarray:
+    """One month's ledger items by area for ``pop`` (residents as they are)."""
+    ledger = fiscal.Ledger(context.params, context.housing, 1, month_index(start))
+    ledger.record(1, pop)
+    return ledger.values[1].sum(axis=0)
+
+
+def test_a_job_start_lowers_dwp_and_council_spend_and_raises_hmrc_receipts():
     sc = small_scenario(population={"areas": ["Knowsley"], "scale": 0.02}, start="2026-06")
     context = RunContext.build(sc, sc.resolved_parameters())
     pop = burned_in_population(context, Streams(1, 0))
-    slot = np.flatnonzero((pop.state == UNEMPLOYED) & (pop.age_months > 30 * 12))[:1]
-    ledger = fiscal.Ledger(context.params, 1, 1, month_index(sc.start))
-    before = ledger.items(pop, slot, month_index(sc.start))
-    pop.state[slot] = EMPLOYED
-    pop.hourly_pay[slot], pop.hours[slot] = 11.0, 37.5
-    after = ledger.items(pop, slot, month_index(sc.start))
-    dwp = slice(0, 3)
+    alone = np.flatnonzero((pop.state == UNEMPLOYED) & (pop.age_months > 30 * 12) & (pop.role == 0))
+    alone = alone[pop.households.adults[pop.household[alone]] == 1][:1]
+    before = one_month(pop, context, sc.start)
+    pop.state[alone] = EMPLOYED
+    pop.hourly_pay[alone], pop.hours[alone] = 11.0, 37.5
+    after = one_month(pop, context, sc.start)
+    item = {name: k for k, name in enumerate(fiscal.ITEMS.names())}
+    dwp = [item[n] for n in fiscal.ITEMS.names() if fiscal.ITEMS[n].payer == "dwp"]
     assert after[dwp].sum() < before[dwp].sum()
-    assert (after[3:6] > 0).all() and (before[3:6] == 0).all()
-    assert after[6] == pytest.approx(12.71 * 37.5 * 52 / 12, rel=1e-5)  # floored at the 2026/27 minimum wage
+    assert after[item["council_tax_reduction"]] < before[item["council_tax_reduction"]]
+    for name in ("income_tax", "employee_ni", "employer_ni"):
+        assert after[item[name]] > before[item[name]]
+    gained = after[item["gross_earnings"]] - before[item["gross_earnings"]]
+    assert gained == pytest.approx(12.71 * 37.5 * 52 / 12, rel=1e-5)  # floored at the 2026/27 minimum wage
 
 
 def programme_scenario(effects=None):
@@ -180,12 +190,17 @@ def test_totals_reconcile_net_equals_the_sum_of_payers(ips_run):
     s = ips_run.summary.set_index(["arm", "area", "programme", "metric"])["mean"]
     get = lambda m: s[("impact", "ALL", "all", m)]  # noqa: E731
     assert get("net_exchequer_gbp") == pytest.approx(
-        get("benefit_saving_gbp") + get("tax_ni_gain_gbp") + get("nhs_saving_gbp") - get("programme_cost_gbp")
+        get("benefit_saving_gbp")
+        + get("local_authority_saving_gbp")
+        + get("tax_ni_gain_gbp")
+        + get("nhs_saving_gbp")
+        - get("programme_cost_gbp")
     )
     f = ips_run.fiscal
     real = f[(f["basis"] == "real_2024_25") & (f["area"] == "ALL")]
     net = real[real["arm"] == "impact_net_of_displacement"].groupby("payer")["value_gbp"].sum() / 3
     assert -net["dwp"] == pytest.approx(get("benefit_saving_gbp"))
+    assert -net["local_authority"] == pytest.approx(get("local_authority_saving_gbp"))
     assert net["hmrc"] == pytest.approx(get("tax_ni_gain_gbp"))
     assert -net["nhs"] == pytest.approx(get("nhs_saving_gbp"))
     areas = real[(real["arm"] == "scenario")].groupby("payer")["value_gbp"].sum()
@@ -229,13 +244,25 @@ def test_qalys_are_reported_when_asked():
     )
 
 
-def test_value_of_work_itemises_payers():
-    from model.config.areas import packaged_profiles
+def test_value_of_work_itemises_payers_for_a_single_private_renter():
+    from model.config.areas import packaged_housing, packaged_profiles
 
-    v = value_of_work(packaged_profiles()[("Knowsley", 2023)], PARAMS, 2025)
-    assert v["dwp_uc_out_of_work"] == pytest.approx(400.14 * 12)
-    assert v["gross_pay"] == pytest.approx(12.21 * 37.5 * 52)  # entry pay at the minimum wage
+    housing = packaged_housing()["Knowsley"]
+    v = value_of_work(packaged_profiles()[("Knowsley", 2023)], housing, PARAMS, 2025, pay="minimum")
+    # Aged 30, single, renting privately: the shared-accommodation LHA caps the one-bedroom rent.
+    rent = housing.private_rent[1] * (1 + PARAMS["housing.private_rent_growth"]) ** 4  # 2021-22 to 2025/26
+    housing_element = min(rent, housing.lha[0] * 52 / 12)
+    assert v["housing_element_out_of_work"] == pytest.approx(12 * housing_element)
+    assert v["dwp_uc_out_of_work"] == pytest.approx(12 * (400.14 + housing_element))
+    assert v["gross_pay"] == pytest.approx(12.21 * 37.5 * 52)  # the 2025/26 National Living Wage
+    net = (v["gross_pay"] - v["hmrc_income_tax"] - v["hmrc_employee_ni"]) / 12
+    in_work = max(400.14 + housing_element - 0.55 * net, 0.0)  # no work allowance without children or LCWRA
+    assert v["dwp_uc_in_work"] == pytest.approx(12 * in_work)
     assert v["hmrc_income_tax"] == pytest.approx((v["gross_pay"] - 12_570) * 0.2)
+    # Band A with the single-person discount; Knowsley's scheme pays up to its maximum share.
+    liability = housing.band_d / 12 * PARAMS["housing.band_a_ratio"] * 0.75
+    assert v["ctr_out_of_work"] == pytest.approx(12 * housing.ctr_max_support * liability)
+    assert v["local_authority_saving"] == pytest.approx(v["ctr_out_of_work"] - v["ctr_in_work"])
     assert v["exchequer_gain"] == pytest.approx(
         v["dwp_saving"] + v["hmrc_income_tax"] + v["hmrc_employee_ni"] + v["hmrc_employer_ni"]
     )

@@ -15,9 +15,9 @@ from model.experiments.calibration import (
     _area_targets,
     _area_unknowns,
     flow_rates,
-    solve,
     stock_rates,
 )
+from model.experiments.fitting import reference_housing, solve
 from tests.conftest import ROOT, small_scenario
 
 TARGETS = ROOT / "calibration" / "targets"
@@ -82,6 +82,7 @@ def test_national_monthly_flow_rates_are_reproduced_within_25_percent():
         ),
         params=default_parameters(),
         profiles=[reference],
+        housing=[reference_housing(reference)],
     ).counts["counterfactual"]
     achieved = flow_rates(counts)
     for name, row in national_flow_targets().items():

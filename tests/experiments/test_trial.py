@@ -15,7 +15,8 @@ from model.config.parameters import default_parameters
 from model.config.scenario import ProgrammeSpec
 from model.core.streams import Streams
 from model.engine import RunContext, burned_in_population
-from model.experiments.calibration import IPS_GROUPS, IPS_PARAMETER, _scenario, ips_trial_ratio
+from model.experiments.calibration import IPS_GROUPS, IPS_PARAMETER, ips_trial_ratio
+from model.experiments.fitting import reference_housing, reference_scenario
 from model.experiments.trial import COLUMNS, Cohort, draw_cohort, outcomes, run_trial
 from tests.conftest import ROOT, small_scenario
 
@@ -91,9 +92,9 @@ def test_ips_trial_emulation_reproduces_the_configured_risk_ratios():
     """
     params = default_parameters()
     reference = read_profiles(TARGETS / "reference_populations.csv")[("United Kingdom", 2023)]
-    sc = _scenario(reference, 1_500_000, 99, 18)
+    sc = reference_scenario(reference, 1_500_000, 99, 18)
     sc = sc.model_copy(update={"programmes": [ProgrammeSpec(name="ips", type="ips", staff_fte=1)]})
-    context = RunContext.build(sc, params, [reference])
+    context = RunContext.build(sc, params, [reference], [reference_housing(reference)])
     pop = burned_in_population(context, Streams(99, 0))
     tolerance = {"severe_mental_illness": 0.38, "common_mental_disorder": 0.095, "none": 0.12}
     with (TARGETS / "ips_trials.csv").open() as f:
