@@ -205,11 +205,11 @@ def household_entry_factors(rates: EmploymentRates, out_of_work: np.ndarray) -> 
 
 def out_of_work_by_household(pop: Population, areas: int) -> np.ndarray:
     """Residents out of work by area, in a household where someone works (column 0) or not (column 1)."""
-    out = pop.state != EMPLOYED
-    workless = pop.households.workers[pop.household[out]] == 0
-    return np.stack(
-        [np.bincount(pop.area[out], ~workless, areas), np.bincount(pop.area[out], workless, areas)], 1
-    )
+    from model.dynamics import kernels  # numba: imported with the simulation, not with validation
+
+    out = np.zeros((areas, 2), np.int64)
+    kernels.out_of_work_by_household(pop.area, pop.state, pop.household, pop.households.workers, out)
+    return out
 
 
 _NO_HOUSEHOLD = (np.zeros(1, np.int32), np.zeros(1, np.uint8), np.ones((1, 2), np.float32), False)

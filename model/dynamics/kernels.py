@@ -472,6 +472,14 @@ def update_workers(household, started, left, workers):
 
 
 @nb.njit(cache=True, nogil=True)
+def out_of_work_by_household(area, state, household, workers, out):
+    """Residents out of work by area: in a household where someone works (column 0) or not (column 1)."""
+    for i in range(len(state)):
+        if state[i] != EMPLOYED:
+            out[area[i], 1 if workers[household[i]] == 0 else 0] += 1
+
+
+@nb.njit(cache=True, nogil=True)
 def workless_by_area(hh_area, head, workers, out):
     """Households (column 0) and workless households (column 1) by area."""
     for h in range(len(head)):

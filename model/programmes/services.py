@@ -80,7 +80,7 @@ COUNTS = (
     "households_in_support",
 )
 for _name, _summary, _definition in (
-    ("referrals", "total", "residents referred in the month (before engagement)"),
+    ("referrals", "total", "residents referred in the month (before engagement; one per household referred)"),
     ("household_starts", "total", "households starting support (a household programme's unit)"),
     ("households_in_support", "open_mean", "households with a participant in support at the month's end"),
     ("starts", "total", "residents starting support"),
