@@ -18,7 +18,7 @@ from model.config.loading import load_scenario
 from model.config.parameters import default_parameters
 from model.engine import simulate
 from model.experiments.calibration import flow_rates, stock_rates
-from model.experiments.fitting import TARGETS, read_targets
+from model.experiments.fitting import TARGETS, read_targets, reference_housing
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 424242  # not the calibration seed
@@ -72,6 +72,7 @@ def flows_table() -> str:
         scenario.model_copy(update={"population": population}),
         params=default_parameters(),
         profiles=[reference],
+        housing=[reference_housing(reference)],
         ledger=False,
     ).counts["counterfactual"]
     achieved = flow_rates(counts)

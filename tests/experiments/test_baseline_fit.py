@@ -125,3 +125,24 @@ def test_area_fit_recovers_factors_from_a_perturbed_start():
     assert abs(achieved["inactive_sick_rate"] - s) <= 0.002
     job_entry = area_factor_path(profile.name, profile.data_year, "job_entry")
     assert fitted[job_entry] == pytest.approx(params[job_entry], rel=0.25)
+
+
+@pytest.mark.slow
+def test_the_validation_script_prints_the_readme_flow_table():
+    """`calibration/validation.py flows` runs (reference populations carry their housing), within 25%."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "calibration" / "validation.py"), "flows"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if "→" in line]
+    assert len(rows) == 6, done.stdout
+    for row in rows:
+        difference = float(row.split("|")[4].strip().rstrip("%"))
+        assert abs(difference) <= 25, row
