@@ -156,15 +156,16 @@ def entitlement(hr, couple: bool, head_age: int, children: int, non_dependants: 
 def household_unit(
     r: Rules,
     hr,
-    lha: float,
-    entitled: int,
+    lha_rates,
     band_d: float,
     ctr_max: float,
     ctr_cap: int,
     couple: bool,
     any_25_plus: bool,
+    head_age: int,
     children: int,
     born_before_2017: int,
+    non_dependants: int,
     lcwra: float,
     private: bool,
     social: bool,
@@ -178,17 +179,19 @@ def household_unit(
 ) -> tuple[float, float, float, float, float, float, float]:
     """Monthly UC (itemised as :func:`uc_award`) and Council Tax Reduction of a unit liable for a dwelling.
 
-    ``hr`` are the year's housing rules (:class:`model.economics.ledger.HousingRules`); ``lha`` the monthly
-    Local Housing Allowance of the unit's category and ``entitled`` its bedrooms (:func:`entitlement`);
-    ``band_d`` the area's monthly Band D council tax, ``ctr_max`` and ``ctr_cap`` its scheme's maximum support
-    and band cap (0 none, 1 A, 2 B). ``rent`` is at 2024/25 prices; ``deductions`` the non-dependants whose
-    housing cost contribution applies; ``counted_adults`` the dwelling's adults counted for council tax (one:
-    the single-person discount); ``liability_share`` the unit's share of its council tax (a sharer's).
+    ``hr`` are the year's housing rules (:class:`model.economics.ledger.HousingRules`); ``lha_rates`` the
+    area's monthly Local Housing Allowance by category, of which the unit's (:func:`entitlement`, from the
+    head's age, the children and the ``non_dependants``) caps a private rent; ``band_d`` the area's monthly
+    Band D council tax, ``ctr_max`` and ``ctr_cap`` its scheme's maximum support and band cap (0 none, 1 A,
+    2 B). ``rent`` is at 2024/25 prices; ``deductions`` the non-dependants whose housing cost contribution
+    applies; ``counted_adults`` the dwelling's adults counted for council tax (one: the single-person
+    discount); ``liability_share`` the unit's share of its council tax (a sharer's).
     Scalars only: the kernel calls it per household.
     """
+    category, entitled = entitlement(hr, couple, head_age, children, non_dependants)
     housing = 0.0
     if private:
-        housing = housing_element(r, True, rent * hr.private_rent_factor, lha, 0, deductions)
+        housing = housing_element(r, True, rent * hr.private_rent_factor, lha_rates[category], 0, deductions)
     elif social:
         excess = max(bedrooms - entitled, 0)
         housing = housing_element(r, False, rent * hr.social_rent_factor, 0.0, excess, deductions)

@@ -17,7 +17,7 @@ import numpy as np
 
 from model.config.vocabulary import EMPLOYED
 from model.dynamics.households import HEAD, NON_DEPENDANT, PARTNER, PRIVATE_RENT, SOCIAL_RENT
-from model.economics.benefits import earnings_threshold, entitlement, household_unit, uc_award
+from model.economics.benefits import earnings_threshold, household_unit, uc_award
 from model.economics.ledger import (
     CHILDREN_IN_WORKLESS,
     CTR,
@@ -151,17 +151,17 @@ def assess(
                     parts = uc_award(r, False, age >= 25, 0, 0, lcwra, 0.0, net)
                     _add((*parts, 0.0), take_up, a, totals, measures)
             elif eligible:  # a sharer: their own unit, a room let privately and their share of council tax
-                size, rooms = entitlement(housing_rules, False, age, 0, 0)
                 parts = household_unit(
                     r,
                     housing_rules,
-                    lha[a, size],
-                    rooms,
+                    lha[a],
                     band_d[a],
                     ctr_max[a],
                     ctr_cap[a],
                     False,
                     age >= 25,
+                    age,
+                    0,
                     0,
                     0,
                     lcwra,
@@ -191,19 +191,19 @@ def assess(
             measures[a, CHILDREN_IN_WORKLESS] += kids
         if adults == 0 or not claimant:  # a sharers' dwelling, or nobody in the family who can claim
             continue
-        size, rooms = entitlement(housing_rules, adults == 2, head_age, kids + young, non_dependants)
         parts = household_unit(
             r,
             housing_rules,
-            lha[a, size],
-            rooms,
+            lha[a],
             band_d[a],
             ctr_max[a],
             ctr_cap[a],
             adults == 2,
             older,
+            head_age,
             kids + young,
             kids_before_2017 + young_before_2017,
+            non_dependants,
             family_lcwra,
             tenure[h] == PRIVATE_RENT,
             tenure[h] == SOCIAL_RENT,

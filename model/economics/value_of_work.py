@@ -91,21 +91,22 @@ def value_of_work(
     born = int(rules.year) * 12 + 3 - 5 * 12  # children aged about five: born after April 2017
     before_2017 = kids if born < CHILD_ELEMENT_CHANGE else 0
 
-    size, rooms = entitlement(housing_rules, kind.couple, age, kids, 0)
+    rooms = entitlement(housing_rules, kind.couple, age, kids, 0)[1]  # the dwelling fits the household
 
     def assess(net_earnings: float) -> tuple[float, ...]:
         return household_unit(
             rules,
             housing_rules,
-            float(areas.lha[0, size]),
-            rooms,
+            areas.lha[0],
             float(areas.band_d[0]),
             float(areas.ctr_max[0]),
             int(areas.ctr_cap[0]),
             kind.couple,
             age >= 25,
+            age,
             kids,
             before_2017,
+            0,
             rules.lcwra_protected if lcwra else 0.0,
             code == PRIVATE_RENT,
             code == SOCIAL_RENT,
