@@ -8,15 +8,22 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
+import math
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from model.config.errors import InputError, Problem
+from model.config.errors import InputError, Problem, shown
+from model.config.vocabulary import FIRST_RATES_YEAR, LAST_RATES_YEAR, UPRATING_HORIZON, year_label
 
 EXIT_INPUT = 2
+EXIT_INTERRUPTED = 130
+WORKERS_HELP = "local processes (default and most: the CPUs available)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,6 +49,16 @@ def _non_negative(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _factor(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text!r}")
     return value
 
 
@@ -75,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="output folder (default outputs/<name>/<timestamp>)")
     run.add_argument("--replications", type=_positive, help="override the scenario's replications")
     run.add_argument("--seed", type=_non_negative, help="override the scenario's seed")
-    run.add_argument("--workers", type=_positive, help="local processes (default: CPUs available)")
+    run.add_argument("--workers", type=_positive, help=WORKERS_HELP)
     _scenario_options(run)
     run.add_argument("--no-plots", action="store_true", help="skip the plots")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -88,7 +105,19 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--sample", type=_positive, default=200_000, help="residents per evaluation")
     calibrate.add_argument("--seed", type=_non_negative, default=20_130_601)
     calibrate.add_argument("--horizon", type=_positive, default=120, help="months per evaluation")
-    calibrate.add_argument("--workers", type=_positive, default=os.cpu_count() or 1)
+    calibrate.add_argument("--workers", type=_positive, help=WORKERS_HELP)
+    where = calibrate.add_mutually_exclusive_group()
+    where.add_argument(
+        "--out",
+        type=Path,
+        help="folder for the fitted values and report (default outputs/calibration/<timestamp>)",
+    )
+    where.add_argument(
+        "--install",
+        action="store_true",
+        help="write over the package's fitted values and calibration/fit_report.csv (unchanged files are "
+        "left untouched)",
+    )
     calibrate.add_argument(
         "--stage",
         dest="stages",
@@ -110,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     trial.add_argument("--out", type=Path, help="output folder (default outputs/<name>-trial/<timestamp>)")
     trial.add_argument("--replications", type=_positive, help="override the scenario's replications")
     trial.add_argument("--seed", type=_non_negative, help="override the scenario's seed")
-    trial.add_argument("--workers", type=_positive, help="local processes (default: CPUs available)")
+    trial.add_argument("--workers", type=_positive, help=WORKERS_HELP)
     _scenario_options(trial)
 
     sens = sub.add_parser("sensitivity", help="one-at-a-time sensitivity of a scenario to its assumptions")
@@ -123,21 +152,25 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="parameter to vary (repeatable; default: every parameter labelled an assumption)",
     )
-    sens.add_argument("--low", type=float, default=0.5, help="low setting as a multiple of the value")
-    sens.add_argument("--high", type=float, default=2.0, help="high setting as a multiple of the value")
+    sens.add_argument("--low", type=_factor, default=0.5, help="low setting as a multiple of the value")
+    sens.add_argument("--high", type=_factor, default=2.0, help="high setting as a multiple of the value")
     sens.add_argument(
         "--out", type=Path, help="output folder (default outputs/<name>-sensitivity/<timestamp>)"
     )
     sens.add_argument("--replications", type=_positive, help="override the scenario's replications")
     sens.add_argument("--seed", type=_non_negative, help="override the scenario's seed")
-    sens.add_argument("--workers", type=_positive, help="local processes (default: CPUs available)")
+    sens.add_argument("--workers", type=_positive, help=WORKERS_HELP)
     _scenario_options(sens)
 
     vow = sub.add_parser(
         "value-of-work", help="annual fiscal value of one person moving from benefits into work"
     )
     vow.add_argument("--area", help="one area (default: every area)")
-    vow.add_argument("--tax-year", default="2026/27", help="tax year, e.g. 2026/27 (default)")
+    vow.add_argument(
+        "--tax-year",
+        default="2026/27",
+        help=f"tax year, {year_label(FIRST_RATES_YEAR)} to {year_label(UPRATING_HORIZON)} (default 2026/27)",
+    )
     vow.add_argument("--hours", type=float, help="weekly hours (default: full time)")
     vow.add_argument("--lcwra", action="store_true", help="a claimant with the LCWRA (health) element")
     vow.add_argument(
@@ -185,11 +218,17 @@ class _Progress:
 
 
 def _executor(args: argparse.Namespace, jobs: int):
-    """The command's one executor: serial for one worker, else a reused local process pool."""
-    from model.experiments.executors import make_executor
+    """The command's one executor: serial for one worker, else a reused local process pool.
 
-    workers = getattr(args, "workers", None) or os.cpu_count() or 1
-    return make_executor(min(workers, max(jobs, 1)))
+    Workers are capped at the CPUs available (more only compete for them and take memory), and at the jobs.
+    """
+    from model.experiments.executors import cpus_available, make_executor
+
+    available = cpus_available()
+    asked = getattr(args, "workers", None)
+    if asked is not None and asked > available:
+        print(f"healthwork: --workers {asked}: using {available}, the CPUs available", file=sys.stderr)
+    return make_executor(min(asked or available, available, max(jobs, 1)))
 
 
 def _load(args: argparse.Namespace):
@@ -212,15 +251,54 @@ def _load(args: argparse.Namespace):
     return load_scenario(args.scenario, sets)
 
 
-def _output_dir(args: argparse.Namespace, scenario, suffix: str) -> Path:
-    """``--out`` or ``outputs/<name><suffix>/<timestamp>``; refuse a folder that already holds files."""
+def _claim_output(args: argparse.Namespace, scenario, suffix: str):
+    """Claim ``--out`` or a new ``outputs/<name><suffix>/<timestamp>`` before computing anything."""
+    from model.io.writers import OutputFolder
+
+    if args.out is not None:
+        folder = OutputFolder.claim(args.out)
+    else:
+        folder = OutputFolder.claim_default(Path("outputs"), scenario.slug() + suffix, dt.datetime.now())
+    for notice in folder.notices:
+        print(f"healthwork: {notice}", file=sys.stderr)
+    return folder
+
+
+class _KeptPartial(Exception):
+    """A long command was interrupted and wrote what had finished (exit 130)."""
+
+
+def _table_command(args: argparse.Namespace, scenario, suffix: str, name: str, compute):
+    """Claim the output folder, ``compute(executor)`` a table, write it; return (table, folder written).
+
+    Ctrl-C keeps what finished (:class:`PartialResult`): written with a note, marked incomplete.
+    """
+    from model.experiments.executors import PartialResult
     from model.io import writers
 
-    out = args.out or writers.default_output_dir(Path("outputs"), scenario.slug() + suffix, dt.datetime.now())
-    reason = writers.check_output_dir(out)
-    if reason:
-        raise InputError([Problem("command line", "--out", f"{out} {reason}")])
-    return out
+    started = dt.datetime.now(dt.UTC)
+    write = functools.partial(
+        writers.write_table, scenario=scenario, scenario_file=args.scenario, started=started
+    )
+    with _claim_output(args, scenario, suffix) as folder:
+        try:
+            with _executor(args, scenario.replications) as executor:
+                table = compute(executor)
+        except PartialResult as stop:
+            if stop.table is None:
+                raise KeyboardInterrupt from None
+            note = (
+                f"Interrupted (Ctrl-C) after {stop.done} of {stop.total} {stop.what}: {name} holds the "
+                f"finished {stop.what} only."
+            )
+            written = write(stop.table, folder, name, notes=[note])
+            print(
+                f"healthwork: interrupted; kept {stop.done} of {stop.total} {stop.what} in {written}/",
+                file=sys.stderr,
+            )
+            print(written)
+            raise _KeptPartial from None
+        return table, write(table, folder, name)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -229,17 +307,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     from model.io import plots, writers
 
     scenario = _load(args)
-    out = _output_dir(args, scenario, "")
-    print(
-        f"Running {scenario.name}: {scenario.replications} replication(s), {scenario.horizon_months} months, "
-        f"areas {', '.join(scenario.population.areas)} at scale {scenario.population.scale:g}",
-        file=sys.stderr,
-    )
-    with _executor(args, scenario.replications) as executor:
-        result = ensemble.run(scenario, executor=executor, progress=_Progress("replication", args.quiet))
-    written = writers.write_run(
-        result, out, scenario_file=args.scenario, plot=None if args.no_plots else plots.plot_run
-    )
+    with _claim_output(args, scenario, "") as folder:
+        print(
+            f"Running {scenario.name}: {scenario.replications} replication(s), {scenario.horizon_months} "
+            f"months, areas {', '.join(scenario.population.areas)} at scale {scenario.population.scale:g}",
+            file=sys.stderr,
+        )
+        with _executor(args, scenario.replications) as executor:
+            result = ensemble.run(scenario, executor=executor, progress=_Progress("replication", args.quiet))
+        written = writers.write_run(
+            result, folder, scenario_file=args.scenario, plot=None if args.no_plots else plots.plot_run
+        )
     seconds = (result.finished - result.started).total_seconds()
     print(f"Done in {seconds:.1f} s. Outputs in {written}/", file=sys.stderr)
     print(written)
@@ -248,18 +326,35 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """``healthwork validate``."""
+    import yaml
+
     scenario = _load(args)
     print(
         f"{args.scenario}: valid ({scenario.name}; {len(scenario.population.areas)} area(s), "
-        f"{scenario.horizon_months} months, {scenario.replications} replication(s))"
+        f"{scenario.horizon_months} months, {scenario.replications} replication(s)). As resolved, after "
+        "extends: and --set (programme settings left out take their type's defaults):"
     )
+    print(yaml.safe_dump(scenario.canonical(), sort_keys=False, allow_unicode=True), end="")
     return 0
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``healthwork calibrate``."""
     from model.experiments.calibration import STAGES, calibrate
+    from model.io.writers import check_output_dir
 
+    out = None
+    if not args.install:
+        out = args.out or Path("outputs") / "calibration" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        reason = check_output_dir(out)
+        if reason:
+            raise InputError([Problem("command line", "--out", f"{out} {reason}")])
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise InputError(
+                [Problem("command line", "--out", f"{out}: cannot be created ({err.strerror})")]
+            ) from None
     with _executor(args, len(STAGES) * 8) as executor:
         calibrate(
             stages=args.stages or STAGES,
@@ -268,6 +363,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             horizon=args.horizon,
             executor=executor,
             progress=_Progress("area", False),
+            out=out,
         )
     return 0
 
@@ -275,20 +371,22 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def cmd_trial(args: argparse.Namespace) -> int:
     """``healthwork trial``."""
     from model.experiments.trial import run_trial
-    from model.io import writers
 
     scenario = _load(args)
-    out = _output_dir(args, scenario, "-trial")
-    with _executor(args, scenario.replications) as executor:
-        table = run_trial(
+    table, written = _table_command(
+        args,
+        scenario,
+        "-trial",
+        "trial.csv",
+        lambda executor: run_trial(
             scenario,
             args.programme,
             months=args.months,
             cohort=args.cohort,
             executor=executor,
             progress=_Progress("replication"),
-        )
-    written = writers.write_table(table, out, "trial.csv", scenario=scenario, scenario_file=args.scenario)
+        ),
+    )
     ratios = table[table["arm"] == "ratio"].set_index("outcome")
     for outcome in ("ever_employed", "employed_12m", "mean_months_employed"):
         r = ratios.loc[outcome]
@@ -305,21 +403,22 @@ def cmd_trial(args: argparse.Namespace) -> int:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``healthwork sensitivity``."""
     from model.experiments.sensitivity import one_at_a_time
-    from model.io import writers
 
     scenario = _load(args)
-    out = _output_dir(args, scenario, "-sensitivity")
-    with _executor(args, scenario.replications) as executor:
-        table = one_at_a_time(
+    _, written = _table_command(
+        args,
+        scenario,
+        "-sensitivity",
+        "sensitivity.csv",
+        lambda executor: one_at_a_time(
             scenario,
             args.parameters,
             low=args.low,
             high=args.high,
             executor=executor,
             progress=_Progress("setting"),
-        )
-    written = writers.write_table(
-        table, out, "sensitivity.csv", scenario=scenario, scenario_file=args.scenario
+            say=lambda text: print(f"healthwork: {text}", file=sys.stderr),
+        ),
     )
     print(f"Outputs in {written}/", file=sys.stderr)
     print(written)
@@ -342,10 +441,17 @@ def cmd_value_of_work(args: argparse.Namespace) -> int:
                 Problem(
                     "command line",
                     "--tax-year",
-                    f"expected a tax year such as 2026/27, got {args.tax_year!r}",
+                    f"expected a tax year such as 2026/27, got {shown(args.tax_year)}",
                 )
             ]
         )
+    if not FIRST_RATES_YEAR <= int(match.group(1)) <= UPRATING_HORIZON:
+        reason = (
+            f"{args.tax_year} is outside the years the model holds rules for: published rates for "
+            f"{year_label(FIRST_RATES_YEAR)} to {year_label(LAST_RATES_YEAR)}, projected by uprating to "
+            f"{year_label(UPRATING_HORIZON)}"
+        )
+        raise InputError([Problem("command line", "--tax-year", reason)])
     names = area_names()
     if args.area is not None and args.area not in names:
         hint = f"; use '{ALIASES[args.area]}'" if args.area in ALIASES else did_you_mean(args.area, names)
@@ -442,23 +548,35 @@ COMMANDS = {
 }
 
 
+def _terminated(signum: int, frame: object) -> None:
+    """``kill -TERM`` is handled as Ctrl-C: staging is removed, finished parts of long commands are kept."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``healthwork`` console script."""
     args = build_parser().parse_args(argv)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if in_main_thread else None
     try:
         return COMMANDS[args.command](args)
     except InputError as err:
         for problem in err.problems:
             print(problem, file=sys.stderr)
         return EXIT_INPUT
+    except _KeptPartial:
+        return EXIT_INTERRUPTED
     except KeyboardInterrupt:
         print("healthwork: interrupted; nothing was written", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as err:  # one clear line, never a traceback unless asked for
         if os.environ.get("HEALTHWORK_DEBUG"):
             traceback.print_exc()
         print(f"healthwork: error: {err}", file=sys.stderr)
         return 1
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from model.config.areas import AreaProfile, HousingProfile, packaged_housing, packaged_profiles
+from model.config.areas import AreaProfile, HousingProfile, area_sizes, packaged_housing, packaged_profiles
 from model.config.parameters import AREA_FACTORS, Parameters, area_factor_path
 from model.config.scenario import Scenario, month_index
 from model.config.vocabulary import ARMS, STATES
@@ -31,7 +31,7 @@ from model.core.streams import Streams
 from model.dynamics import employment, health, household_synthesis, readiness
 from model.dynamics.demography import Demography
 from model.dynamics.earnings import Earnings, PayRules
-from model.dynamics.synthesis import SYNTHESIS, area_sizes, draw_residents
+from model.dynamics.synthesis import SYNTHESIS, draw_residents
 from model.economics.ledger import Ledger
 from model.programmes.programme import Programme
 from model.programmes.services import ProgrammeRecord, Services

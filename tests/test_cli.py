@@ -57,9 +57,8 @@ def test_run_writes_every_output_with_the_documented_columns(run_dirs):
         "summary.csv",
         "parameters.csv",
         "fiscal.csv",
-        "value_for_money.csv",
         "plots",
-    }
+    }  # no value_for_money.csv: without programmes it would be all zero
     monthly = pd.read_csv(out / "monthly.csv")
     assert list(monthly.columns) == list(ensemble.MONTHLY_COLUMNS)
     assert set(monthly["metric"]) == set(POPULATION_METRICS)
@@ -87,7 +86,10 @@ def test_parameters_csv_keeps_each_parameters_url_note_and_bounds(run_dirs):
     assert "stationary" in cmd["note"]
     assert (cmd["min"], cmd["max"]) == (0.0, 1.0)
     assert table.loc["simulation.burn_in_months", "integer"]
-    assert table.loc["simulation.burn_in_months", "layer"] == "scenario fixture base"
+    burn_in = table.loc["simulation.burn_in_months"]
+    assert burn_in["layer"] == "user override"
+    assert burn_in["source"] == "user override on the command line (--set simulation.burn_in_months=6)"
+    assert burn_in["note"].startswith("replaces ")
 
 
 def test_counts_are_scaled_to_the_published_population(run_dirs):

@@ -10,7 +10,7 @@ unit, period, geography, status and source); housing and council tax figures fro
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -95,6 +95,11 @@ def read_profiles(path: Path | None = None) -> dict[tuple[str, int], AreaProfile
 def packaged_profiles() -> Mapping[tuple[str, int], AreaProfile]:
     """The area profiles shipped with the package."""
     return read_profiles()
+
+
+def area_sizes(profiles: Sequence[AreaProfile], scale: float) -> list[int]:
+    """Simulated residents per area: the published 16-64 population times ``scale``, at least one."""
+    return [max(round(p.population_16_64 * scale), 1) for p in profiles]
 
 
 def area_names() -> list[str]:

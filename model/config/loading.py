@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from model.config.errors import InputError, Problem, did_you_mean
+from model.config.errors import InputError, Problem, did_you_mean, shown
 from model.config.parameters import default_parameters
 from model.config.scenario import (
     DISTRIBUTION_MESSAGE,
@@ -31,7 +31,7 @@ from model.config.scenario import (
     SupportSpec,
     Uniform,
     WaitingListSpec,
-    programme_problems,
+    cross_key_problems,
 )
 from model.config.vocabulary import RATES
 
@@ -60,10 +60,41 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+MAX_EXPANDED_NODES = 100_000  # a scenario is a few hundred values; aliases may not multiply it beyond this
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many nodes ``node`` stands for once every alias is expanded (a shared node once per use)."""
+    if id(node) not in sizes:
+        sizes[id(node)] = 0  # a node reached again while being counted is a recursive alias: counted once
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            children = []
+        sizes[id(node)] = min(1 + sum(_expanded_size(c, sizes) for c in children), MAX_EXPANDED_NODES + 1)
+    return sizes[id(node)]
+
+
 def parse_yaml(text: str, file: str) -> Any:
-    """Parse YAML text with the strict safe loader; raise :class:`InputError` naming the file on failure."""
+    """Parse YAML text with the strict safe loader; raise :class:`InputError` naming the file on failure.
+
+    Aliases are resolved without copying, but a file whose aliases would expand past
+    ``MAX_EXPANDED_NODES`` values (the "billion laughs" pattern) is refused before anything reads it.
+    """
+    loader = _StrictLoader(text)
     try:
-        return yaml.load(text, Loader=_StrictLoader)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+            reason = (
+                f"its aliases (*name) expand to more than {MAX_EXPANDED_NODES:,} values; "
+                "a scenario needs far fewer: write the values out or reduce the nesting of aliases"
+            )
+            raise InputError([Problem(file, "", reason)])
+        return loader.construct_document(node)
     except yaml.constructor.ConstructorError as err:
         reason = err.problem or "cannot be read"
         if "could not determine a constructor" in reason:
@@ -78,6 +109,8 @@ def parse_yaml(text: str, file: str) -> Any:
         if context and context_mark is not None:
             reason += f" ({context} at {_where(context_mark)})"
         raise InputError([Problem(file, _where(mark), reason)]) from None
+    finally:
+        loader.dispose()
 
 
 def _where(mark: Any) -> str:
@@ -146,7 +179,7 @@ def _load_chain(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any
     if parent_ref is None:
         return data, data_origins
     if not isinstance(parent_ref, str) or not parent_ref.strip():
-        raise InputError([Problem(str(path), "extends", f"expected a file name, got {parent_ref!r}")])
+        raise InputError([Problem(str(path), "extends", f"expected a file name, got {shown(parent_ref)}")])
     parent_path = (
         (path.parent / parent_ref).resolve() if not Path(parent_ref).is_absolute() else Path(parent_ref)
     )
@@ -179,26 +212,56 @@ def parse_set(items: Sequence[str]) -> list[tuple[str, Any]]:
 
 
 def apply_overrides(data: dict[str, Any], overrides: Sequence[tuple[str, Any]]) -> list[Problem]:
-    """Apply parsed ``--set`` overrides to raw scenario data in place; return problems found."""
-    top_level = set(Scenario.model_fields) - {"parameters"}
+    """Apply parsed ``--set`` overrides to raw scenario data in place; return problems found.
+
+    A key that is not a scenario key is a parameter path. A mapping given to a key that holds a mapping
+    merges into it key by key, as ``extends:`` does (``--set 'population={areas: [Halton]}'`` keeps the
+    file's scale); any other value replaces the key's.
+    """
+    top_level = set(Scenario.model_fields)
     problems = []
     for key, value in overrides:
-        head, _, rest = key.partition(".")
-        if head == "parameters":
-            data.setdefault("parameters", {})[rest] = value
-        elif head in top_level:
-            node = data
-            parts = key.split(".")
-            for part in parts[:-1]:
-                node = node.setdefault(part, {})
-                if not isinstance(node, dict):
-                    problems.append(Problem(COMMAND_LINE, key, f"'{part}' is not a mapping"))
-                    break
-            else:
-                node[parts[-1]] = value
+        parts = key.split(".")
+        if parts[0] not in top_level:
+            parts = ["parameters", key]
+        elif parts[0] == "parameters" and len(parts) > 1:
+            parts = ["parameters", key.partition(".")[2]]
+        node = data
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                problems.append(Problem(COMMAND_LINE, key, f"'{part}' is not a mapping"))
+                break
         else:
-            data.setdefault("parameters", {})[key] = value
+            last = parts[-1]
+            if isinstance(value, Mapping) and isinstance(node.get(last), Mapping):
+                value = _merge(dict(node[last]), value)
+            node[last] = value
     return problems
+
+
+def parameter_sources(
+    overrides: Sequence[str], origins: Mapping[str, str], parameters: Mapping[str, Any], file: str
+) -> dict[str, str]:
+    """Where each parameter override was set: the ``--set`` item that set it, or the file."""
+    items = {}
+    for item in overrides:
+        key = item.partition("=")[0].strip()
+        head = key.partition(".")[0]
+        items[
+            key.removeprefix("parameters.")
+            if head == "parameters" or head not in Scenario.model_fields
+            else key
+        ] = item
+    sources = {}
+    for path in parameters:
+        origin = _origin(f"parameters.{path}", origins, file)
+        sources[path] = (
+            f"user override on the command line (--set {items[path]})"
+            if origin == COMMAND_LINE and path in items
+            else f"user override in {origin}"
+        )
+    return sources
 
 
 # ------------------------------------------------------------------------------------------ validation
@@ -239,24 +302,25 @@ def _describe(err: Mapping[str, Any]) -> str:
         return "unknown key" + did_you_mean(str(loc[-1]), allowed) + f"; allowed keys: {', '.join(allowed)}"
     words = {
         "missing": "required key is missing",
-        "int_type": f"expected a whole number, got {value!r}",
-        "float_type": f"expected a number, got {value!r}",
-        "string_type": f"expected text, got {value!r}",
-        "list_type": f"expected a list, got {value!r}",
-        "dict_type": f"expected a mapping of keys to values, got {value!r}",
-        "model_type": f"expected a mapping of keys to values, got {value!r}",
-        "literal_error": f"must be {ctx.get('expected')}, got {value!r}",
-        "greater_than": f"must be greater than {ctx.get('gt')}, got {value!r}",
-        "greater_than_equal": f"must be at least {ctx.get('ge')}, got {value!r}",
-        "less_than": f"must be less than {ctx.get('lt')}, got {value!r}",
-        "less_than_equal": f"must be at most {ctx.get('le')}, got {value!r}",
+        "int_type": f"expected a whole number, got {shown(value)}",
+        "float_type": f"expected a number, got {shown(value)}",
+        "finite_number": f"must be a finite number, got {shown(value)}",
+        "string_type": f"expected text, got {shown(value)}",
+        "list_type": f"expected a list, got {shown(value)}",
+        "dict_type": f"expected a mapping of keys to values, got {shown(value)}",
+        "model_type": f"expected a mapping of keys to values, got {shown(value)}",
+        "literal_error": f"must be {ctx.get('expected')}, got {shown(value)}",
+        "greater_than": f"must be greater than {ctx.get('gt')}, got {shown(value)}",
+        "greater_than_equal": f"must be at least {ctx.get('ge')}, got {shown(value)}",
+        "less_than": f"must be less than {ctx.get('lt')}, got {shown(value)}",
+        "less_than_equal": f"must be at most {ctx.get('le')}, got {shown(value)}",
         "too_short": f"must have at least {ctx.get('min_length')} item(s)",
         "string_too_short": "must not be empty",
         "string_too_long": f"must be at most {ctx.get('max_length')} characters",
-        "string_pattern_mismatch": f"expected a fiscal year such as 2025/26, got {value!r}",
+        "string_pattern_mismatch": f"expected a fiscal year such as 2025/26, got {shown(value)}",
         "value_error": str(ctx.get("error", err["msg"])),
-        "distribution": f"{DISTRIBUTION_MESSAGE}, got {value!r}",
-        "union_tag_invalid": f"expected a number or a mapping, got {value!r}",
+        "distribution": f"{DISTRIBUTION_MESSAGE}, got {shown(value)}",
+        "union_tag_invalid": f"expected a number or a mapping, got {shown(value)}",
     }
     return words.get(kind, err["msg"])
 
@@ -294,7 +358,7 @@ def validate(data: Mapping[str, Any], origins: Mapping[str, str], file: str) -> 
         # The schema keeps programmes in name order; name the one a problem concerns by its place in the file.
         names = [p["name"] for p in data.get("programmes") or []]
         written = sorted(range(len(names)), key=lambda i: names[i])
-        for key, reason in programme_problems(scenario, params):
+        for key, reason in cross_key_problems(scenario, params):
             key = re.sub(r"^programmes\[(\d+)\]", lambda m: f"programmes[{written[int(m.group(1))]}]", key)
             problems.append(Problem(_origin(key, origins, file), key, reason))
     if problems:
@@ -320,9 +384,12 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = (), *, max_scale:
     data, origins = _load_chain(path)
     parsed = parse_set(overrides)
     problems = apply_overrides(data, parsed)
-    for key, _ in parsed:
+    for key, value in parsed:
         head = key.partition(".")[0]
-        origins[key if head in Scenario.model_fields else f"parameters.{key}"] = COMMAND_LINE
+        key = key if head in Scenario.model_fields else f"parameters.{key}"
+        origins[key] = COMMAND_LINE
+        if isinstance(value, Mapping):
+            origins.update({f"{key}.{k}": COMMAND_LINE for k in _paths(value)})
     if problems:
         raise InputError(problems)
     scenario = validate(data, origins, str(path))
@@ -334,4 +401,6 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = (), *, max_scale:
             "load_scenario(..., max_scale=20)"
         )
         raise InputError([Problem(_origin(key, origins, str(path)), key, reason)])
-    return scenario
+    return scenario.with_parameter_sources(
+        parameter_sources(overrides, origins, scenario.parameters, str(path))
+    )

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from model.config.errors import Problem, did_you_mean
+from model.config.errors import Problem, did_you_mean, shown
 
 STATUSES = ("sourced", "derived", "fallback", "assumption", "fitted")
 AREA_FACTORS = ("job_entry", "unemployment", "sickness")
@@ -47,15 +47,15 @@ class Parameter:
     def check(self, value: object) -> str | None:
         """Return why ``value`` is not acceptable for this parameter, or None."""
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return f"expected a number, got {value!r}"
+            return f"expected a number, got {shown(value)}"
         if not math.isfinite(value):
-            return f"expected a finite number, got {value!r}"
+            return f"expected a finite number, got {shown(value)}"
         if self.integer and float(value) != int(value):
-            return f"expected a whole number, got {value!r}"
+            return f"expected a whole number, got {shown(value)}"
         if self.min is not None and value < self.min:
-            return f"must be at least {self.min:g} ({self.unit}), got {value!r}"
+            return f"must be at least {self.min:g} ({self.unit}), got {shown(value)}"
         if self.max is not None and value > self.max:
-            return f"must be at most {self.max:g} ({self.unit}), got {value!r}"
+            return f"must be at most {self.max:g} ({self.unit}), got {shown(value)}"
         return None
 
 
@@ -93,11 +93,26 @@ class Parameters(Mapping[str, float]):
                 found.append(Problem(file, key, reason))
         return found
 
-    def with_overrides(self, overrides: Mapping[str, float], layer: str) -> Parameters:
-        """A copy with ``overrides`` applied; call :meth:`problems` first to validate them."""
+    def with_overrides(
+        self, overrides: Mapping[str, float], layer: str, sources: Mapping[str, str] | None = None
+    ) -> Parameters:
+        """A copy with ``overrides`` applied; call :meth:`problems` first to validate them.
+
+        With ``sources`` (a user's overrides: where each was set), an overridden parameter's source becomes
+        that place and its note keeps the value and source it replaced; its status (sourced, assumption...)
+        stays the default's, so a parameter labelled an assumption is still varied by ``sensitivity``.
+        """
         entries = dict(self._entries)
         for path, value in overrides.items():
-            entries[path] = replace(entries[path], value=float(value), layer=layer)
+            old = entries[path]
+            entries[path] = replace(old, value=float(value), layer=layer)
+            if sources is not None:
+                entries[path] = replace(
+                    entries[path],
+                    source=sources[path],
+                    url="",
+                    note=f"replaces {old.value:g} ({old.layer}, {old.status}; source: {old.source})",
+                )
         return Parameters(entries)
 
     def as_records(self) -> list[dict[str, object]]:

@@ -11,25 +11,40 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    field_validator,
+)
 
-from model.config.areas import ALIASES, area_names
-from model.config.errors import did_you_mean
+from model.config.areas import ALIASES, AreaProfile, area_names, area_sizes, packaged_profiles
+from model.config.errors import did_you_mean, shown
 from model.config.parameters import Parameters, default_parameters
 from model.config.vocabulary import (
+    ALL_PROGRAMMES,
     CONDITION_WORDS,
     CONDITIONS,
+    EARLIEST_MONTH,
     EFFECT_WINDOWS,
+    LATEST_MONTH,
     MENTAL_HEALTH,
     PROGRAMME_TYPES,
     RATES,
     REFERRAL_ROUTES,
     STATES,
+    UPRATING_HORIZON,
     WAITING_RULES,
+    year_label,
 )
 
 
@@ -44,7 +59,7 @@ def one_of(names: Callable[[], Sequence[str]]) -> AfterValidator:
     def check(value: str) -> str:
         allowed = names()
         if value not in allowed:
-            raise ValueError(f"must be {_quoted(allowed)}, got {value!r}{did_you_mean(value, allowed)}")
+            raise ValueError(f"must be {_quoted(allowed)}, got {shown(value)}{did_you_mean(value, allowed)}")
         return value
 
     return AfterValidator(check)
@@ -57,7 +72,7 @@ def known_key(names: Callable[[], Sequence[str]]) -> AfterValidator:
         allowed = names()
         if value not in allowed:
             raise ValueError(
-                f"unknown name '{value}'{did_you_mean(value, allowed)}; allowed: {', '.join(allowed)}"
+                f"unknown name {shown(value)}{did_you_mean(value, allowed)}; allowed: {', '.join(allowed)}"
             )
         return value
 
@@ -75,13 +90,19 @@ ConditionOrWord = Annotated[str, one_of(lambda: (*CONDITION_WORDS, *condition_na
 RateName = Annotated[str, known_key(RATES.names)]
 MentalHealthGroup = Annotated[str, known_key(lambda: MENTAL_HEALTH)]
 TypeName = Annotated[str, one_of(PROGRAMME_TYPES.names)]
+RouteName = Annotated[str, known_key(lambda: REFERRAL_ROUTES)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    """Unknown keys, wrong types and non-finite numbers (.inf, .nan) are all refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 MAX_SCALE = 20.0  # a synthetic population up to 20 times the published one (Python API only; files: 1)
+# The fewest simulated residents an area may have: below it one replication's employment rate (about 70%)
+# carries more than 2 percentage points of sampling error (sqrt(0.7 x 0.3 / 500) = 2.05 points).
+MIN_AREA_RESIDENTS = 500
 
 
 class PopulationSpec(_Strict):
@@ -100,10 +121,10 @@ class PopulationSpec(_Strict):
             if name in known:
                 continue
             if name in ALIASES:
-                problems.append(f"'{name}' is not a published area name; use '{ALIASES[name]}'")
+                problems.append(f"{shown(name)} is not a published area name; use '{ALIASES[name]}'")
             else:
                 problems.append(
-                    f"unknown area '{name}'{did_you_mean(name, known)}; known areas: {', '.join(known)}"
+                    f"unknown area {shown(name)}{did_you_mean(name, known)}; known areas: {', '.join(known)}"
                 )
         duplicates = sorted({a for a in areas if areas.count(a) > 1})
         if duplicates:
@@ -173,7 +194,9 @@ StaffFTE = Annotated[
 class EffectSpec(_Strict):
     """A programme's modifier on one named rate: a value or a distribution drawn once per replication."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, allow_inf_nan=False, populate_by_name=True
+    )
 
     hazard_ratio: Distribution | None = None
     by_mental_health: dict[MentalHealthGroup, Distribution] | None = None
@@ -241,7 +264,7 @@ class ProgrammeSpec(_Strict):
     staff_fte: StaffFTE
     caseload_per_fte: float | None = Field(default=None, gt=0)
     eligibility: EligibilitySpec = Field(default_factory=EligibilitySpec)
-    referral: dict[str, Probability] | None = None
+    referral: dict[RouteName, Probability] | None = None
     engagement: float | None = Field(default=None, ge=0, le=1)
     waiting_list: WaitingListSpec = Field(default_factory=WaitingListSpec)
     support_months: SupportSpec = Field(default_factory=SupportSpec)
@@ -258,12 +281,28 @@ class ProgrammeSpec(_Strict):
         last = month_index(self.end) - start + 1 if self.end else scenario.horizon_months
         return first, last
 
+    def staff_by_area(self, scenario: Scenario, profiles: Mapping[str, AreaProfile]) -> dict[str, float]:
+        """Staff FTE in each of the programme's areas.
+
+        As given per area (0 where not given), or the total split by the areas' working-age populations.
+        """
+        import numpy as np
+
+        areas = self.areas or scenario.population.areas
+        if isinstance(self.staff_fte, dict):
+            return {a: float(self.staff_fte.get(a, 0.0)) for a in areas}
+        weights = np.array([profiles[a].population_16_64 for a in areas])
+        return dict(zip(areas, (self.staff_fte * weights / weights.sum()).tolist(), strict=True))
+
     def caseload(self, params: Parameters) -> float:
         """Caseload per FTE: the scenario's, or the type's default."""
         return self.caseload_per_fte or params[f"services.{self.type}.caseload_per_fte"]
 
     def referral_probabilities(self, params: Parameters) -> dict[str, float]:
-        """Monthly referral probability by route: the scenario's, or the type's defaults."""
+        """Monthly referral probability by route: the scenario's, or the type's defaults.
+
+        A scenario's mapping is the whole set of routes: a route it does not list is closed.
+        """
         if self.referral is not None:
             return dict(self.referral)
         return {route: params[f"services.{self.type}.referral_{route}"] for route in REFERRAL_ROUTES}
@@ -277,9 +316,18 @@ def _parse_month(value: Any) -> Any:
     if isinstance(value, str):
         match = re.fullmatch(r"(\d{4})-(\d{1,2})", value.strip())
         if not match or not 1 <= int(match.group(2)) <= 12:
-            raise ValueError(f"expected a month as YYYY-MM (e.g. 2027-04), got {value!r}")
-        return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
+            raise ValueError(f"expected a month as YYYY-MM (e.g. 2027-04), got {shown(value)}")
+        month = f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
+        if not EARLIEST_MONTH <= month <= LATEST_MONTH:
+            raise ValueError(f"{month} is outside {CALENDAR}")
+        return month
     return value
+
+
+CALENDAR = (
+    f"the months the model's data and rates support: {EARLIEST_MONTH} (the price index starts in 2007/08) to "
+    f"{LATEST_MONTH} (tax and benefit rules are projected by uprating to {year_label(UPRATING_HORIZON)})"
+)
 
 
 def slug(text: str) -> str:
@@ -305,6 +353,7 @@ class Scenario(_Strict):
     population: PopulationSpec
     programmes: list[ProgrammeSpec] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
+    _parameter_sources: dict[str, str] = PrivateAttr(default_factory=dict)  # where each override was set
 
     _month = field_validator("start", mode="before")(lambda cls, v: _parse_month(v))
 
@@ -327,9 +376,16 @@ class Scenario(_Strict):
         """Whether the scenario arm can differ from the counterfactual."""
         return bool(self.programmes)
 
+    def with_parameter_sources(self, sources: Mapping[str, str]) -> Scenario:
+        """A copy that remembers where each parameter override was set (a file, the command line)."""
+        copy = self.model_copy()
+        copy._parameter_sources = dict(sources)
+        return copy
+
     def resolved_parameters(self) -> Parameters:
-        """Default and fitted parameters with this scenario's overrides applied."""
-        return default_parameters().with_overrides(self.parameters, layer=f"scenario {self.name}")
+        """Default and fitted parameters with this scenario's overrides applied, each a user override."""
+        sources = {p: self._parameter_sources.get(p, f"scenario {self.name}") for p in self.parameters}
+        return default_parameters().with_overrides(self.parameters, layer="user override", sources=sources)
 
     def slug(self) -> str:
         """File-system-safe form of the name, used for the output folder."""
@@ -352,14 +408,52 @@ class Scenario(_Strict):
 # ------------------------------------------------------------------------------ rules across keys
 
 
-def programme_problems(scenario: Scenario, params: Parameters) -> list[tuple[str, str]]:
-    """Rules that span several keys: names, areas, dates, capacity, referral totals, ages, distributions."""
+def cross_key_problems(scenario: Scenario, params: Parameters) -> list[tuple[str, str]]:
+    """Rules across keys: sample size, dates, names, areas, places, referral totals, ages, distributions."""
     found = []
-    names = [p.name for p in scenario.programmes]
+    profiles = {a: packaged_profiles()[(a, scenario.population.data_year)] for a in scenario.population.areas}
+    sizes = dict(zip(profiles, area_sizes(list(profiles.values()), scenario.population.scale), strict=True))
+    smallest = min(profiles, key=sizes.__getitem__)
+    if sizes[smallest] < MIN_AREA_RESIDENTS:
+        needed = MIN_AREA_RESIDENTS / profiles[smallest].population_16_64
+        found.append(
+            (
+                "population.scale",
+                f"{scenario.population.scale:g} simulates {sizes[smallest]:,} resident(s) in {smallest}; "
+                f"rates need at least {MIN_AREA_RESIDENTS} per area (sampling error under 2 percentage "
+                f"points): use a scale of at least {math.ceil(needed * 1e4) / 1e4:g}",
+            )
+        )
+    last = month_index(scenario.start) + scenario.horizon_months - 1
+    if last > month_index(LATEST_MONTH):
+        found.append(
+            (
+                "horizon_months",
+                f"{scenario.horizon_months} months from {scenario.start} run to "
+                f"{last // 12}-{last % 12 + 1:02d}, outside {CALENDAR}",
+            )
+        )
+    slugs: dict[str, str] = {}
     for i, prog in enumerate(scenario.programmes):
         key = f"programmes[{i}]"
-        if names.count(prog.name) > 1:
-            found.append((f"{key}.name", f"'{prog.name}' is used by more than one programme"))
+        name_slug = slug(prog.name)
+        if not name_slug:
+            reason = f"{shown(prog.name)} needs a letter or digit (output files are named by it)"
+            found.append((f"{key}.name", reason))
+        elif name_slug == ALL_PROGRAMMES:
+            found.append((f"{key}.name", f"'{ALL_PROGRAMMES}' is reserved for the population-wide rows"))
+        elif name_slug in slugs:
+            other = slugs[name_slug]
+            found.append(
+                (
+                    f"{key}.name",
+                    f"{shown(prog.name)} is used by more than one programme"
+                    if other == prog.name
+                    else f"{shown(prog.name)} and {shown(other)} would share output files ({name_slug}): "
+                    "names must differ in more than case, spaces or punctuation",
+                )
+            )
+        slugs.setdefault(name_slug, prog.name)
         areas = prog.areas or scenario.population.areas
         for area in prog.areas or []:
             if area not in scenario.population.areas:
@@ -398,16 +492,23 @@ def programme_problems(scenario: Scenario, params: Parameters) -> list[tuple[str
             found.append(
                 (f"{key}.start", f"the programme starts ({prog.start}) after the scenario's last month")
             )
-        staff = sum(prog.staff_fte.values()) if isinstance(prog.staff_fte, dict) else prog.staff_fte
         referral = prog.referral_probabilities(params)
-        if staff * prog.caseload(params) == 0 and any(v > 0 for v in referral.values()):
-            found.append(
-                (
-                    f"{key}.staff_fte",
-                    "capacity is 0 (staff_fte x caseload_per_fte) but residents are "
-                    "referred; give it staff or set its referral rates to 0",
-                )
-            )
+        if any(v > 0 for v in referral.values()) and all(a in profiles for a in areas):
+            caseload = prog.caseload(params)
+            for area, fte in prog.staff_by_area(scenario, profiles).items():
+                places = fte * caseload * (sizes[area] / profiles[area].population_16_64)
+                if round(places) == 0:
+                    needed = 0.5 / (caseload * sizes[area] / profiles[area].population_16_64)
+                    found.append(
+                        (
+                            f"{key}.staff_fte",
+                            f"{fte:g} FTE in {area} gives {places:.2g} simulated places (staff x "
+                            f"caseload_per_fte {caseload:g} x population.scale), which rounds to none while "
+                            f"residents are referred: give {area} at least {needed:.2g} FTE, raise "
+                            "population.scale, set the referral rates to 0 or leave the area out of the "
+                            "programme's areas",
+                        )
+                    )
         if sum(referral.values()) > 1:
             found.append(
                 (

@@ -34,6 +34,20 @@ REFERRAL_ROUTES = ("gp", "jobcentre", "self")
 EFFECT_WINDOWS = ("active", "pre_employment", "in_work")
 WAITING_RULES = ("fifo", "longest_out_of_work", "lowest_readiness")
 
+# The calendar the data and rates support. Tax and benefit rates are published for 2024/25 to 2026/27 and
+# uprated by assumption beyond them up to the horizon; the price index (model/data/deflators.csv) starts in
+# 2007/08, so no scenario may start before April 2007 or run past March of the horizon's tax year.
+FIRST_RATES_YEAR, LAST_RATES_YEAR = 2024, 2026  # tax years with published rates: 2024/25 .. 2026/27
+UPRATING_HORIZON = 2050  # the last tax year (2050/51) whose rules are projected by uprating
+EARLIEST_MONTH = "2007-04"  # the first month of the price index's first year
+LATEST_MONTH = f"{UPRATING_HORIZON + 1}-03"  # the last month of the horizon's tax year
+
+
+def year_label(start: int) -> str:
+    """A tax or fiscal year by its starting calendar year: '2026/27' for 2026."""
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
 # Eligibility words that are not condition names.
 CONDITION_WORDS = ("any", "none")
 

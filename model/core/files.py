@@ -20,6 +20,21 @@ def atomic_write_text(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` atomically unless the file already says the same; return whether it did.
+
+    ``#`` comment lines (a provenance header naming the date) do not count as a difference.
+    """
+
+    def body(content: str) -> list[str]:
+        return [line for line in content.splitlines() if not line.startswith("#")]
+
+    if path.exists() and body(path.read_text(encoding="utf-8")) == body(text):
+        return False
+    atomic_write_text(path, text)
+    return True
+
+
 def git_revision() -> dict[str, object]:
     """The source tree's git revision and whether it has uncommitted changes."""
 

@@ -43,13 +43,13 @@ import numpy as np
 from model.config.areas import HousingProfile
 from model.config.parameters import Parameters
 from model.config.registry import Registry
-from model.config.vocabulary import MH_SMI, PAYERS
+from model.config.vocabulary import FIRST_RATES_YEAR, LAST_RATES_YEAR, MH_SMI, PAYERS
 from model.core.components import Month
 from model.core.population import Population, column
 from model.core.recording import HOUSEHOLD_MEASURES
 from model.dynamics.earnings import earnings_index
 from model.economics.prices import fiscal_year
-from model.economics.rules import FIRST_RATES_YEAR, LAST_RATES_YEAR, LCWRA_CHANGE, TODAY, Rules
+from model.economics.rules import LCWRA_CHANGE, TODAY, Rules
 
 column("lcwra_paid", np.uint8, "1 while the UC LCWRA element is in payment (see the ledger)")
 SHARED_ACCOMMODATION_AGE = 35  # single renters under 35 get the shared-accommodation rate (UC Regs Sch. 4)

@@ -20,11 +20,6 @@ def fiscal_year(month_index: int) -> int:
     return year if month >= 3 else year - 1
 
 
-def year_label(start: int) -> str:
-    """'2026/27' for 2026."""
-    return f"{start}/{(start + 1) % 100:02d}"
-
-
 @cache
 def _deflators() -> dict[int, float]:
     return {int(r["fiscal_year"][:4]): float(r["index"]) for r in read_data_csv("deflators.csv")}

@@ -17,9 +17,8 @@ from typing import NamedTuple
 from numba.extending import register_jitable
 
 from model.config.parameters import Parameters, rate_path
-from model.economics.prices import year_label
+from model.config.vocabulary import FIRST_RATES_YEAR, LAST_RATES_YEAR, year_label
 
-FIRST_RATES_YEAR, LAST_RATES_YEAR = 2024, 2026  # tax years with published rates: 2024/25 .. 2026/27
 TODAY = 2026  # tax year 2026/27: the rules used for months before the first published year
 FROZEN_THRESHOLDS_UNTIL = 2027  # income tax and NI thresholds frozen to 2027/28
 LCWRA_CHANGE = 2026 * 12 + 3  # April 2026, as a month index (year * 12 + month - 1)

@@ -32,13 +32,14 @@ from model.config.vocabulary import (
     INACTIVE_OTHER,
     INACTIVE_SICK,
     UNEMPLOYED,
+    year_label,
 )
 from model.core.metrics import in_group, metric
 from model.core.recording import HOUSEHOLD_MEASURES
 from model.core.tables import STATISTICS, describe, tidy
 from model.economics.ledger import ITEMS
 from model.economics.nhs import nhs_costs, nhs_items
-from model.economics.prices import PRICE_BASE, fiscal_year, price_index, year_label
+from model.economics.prices import PRICE_BASE, fiscal_year, price_index
 from model.engine import ReplicationResult
 from model.programmes.services import COUNTS
 

@@ -28,8 +28,11 @@ E. Households (UK 2013): the weight of employment in partners' pairing and the o
    Liverpool City Region boroughs' benefit units on UC in May 2025 sum to DWP's count (each borough's own
    count is a check).
 
-Fitted values are written to ``model/data/fitted/`` (the package's defaults) and a report of every target
-against what the fitted model achieves to ``calibration/fit_report.csv``.
+Fitted values and a report of every target against what the fitted model achieves are written to the folder
+the user names (``parameters.csv``, ``area_factors.csv``, ``fit_report.csv``); values and report rows of
+stages not run are the package's. ``install=True`` writes them over the package's own
+(``model/data/fitted/`` and ``calibration/fit_report.csv``); a file whose values did not change is left
+untouched, so a refit that finds the same values leaves a clean checkout clean.
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ from model.config.vocabulary import (
     MH_SMI,
     UNEMPLOYED,
 )
-from model.core.files import REPO, atomic_write_text, git_revision
+from model.core.files import REPO, git_revision, write_if_changed
 from model.core.recording import Counts
 from model.core.streams import Streams
 from model.engine import RunContext, burned_in_population, simulate
@@ -314,16 +317,15 @@ def calibrate(
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
     targets_dir: Path = TARGETS,
-    fitted_dir: Path = FITTED,
-    report_path: Path = REPORT,
+    out: Path | None = None,
     log: Callable[[str], None] = print,
 ) -> Path:
     """Run the chosen stages (national = A and B, areas = C, ips = D, households = E).
 
-    Write fitted values and the report.
-
-    Values of stages not run keep their current fitted values; their report rows are kept too.
+    Write fitted values and the report to ``out`` (None: over the package's own). Values of stages not run
+    keep the package's fitted values; their report rows are kept too. Returns the report's path.
     """
+    fitted_dir, report_path = (FITTED, REPORT) if out is None else (out, out / "fit_report.csv")
     params = default_parameters()
     references = read_profiles(targets_dir / "reference_populations.csv")
     uk2013, uk2023 = references[("United Kingdom", 2013)], references[("United Kingdom", 2023)]
@@ -429,9 +431,10 @@ def calibrate(
         fitted |= values
         rows += take_up_rows
 
-    _write_fitted(fitted_dir, fitted, factors, sample, seed, horizon)
-    _write_report(report_path, rows, replace_stages={r["stage"] for r in rows})
-    log(f"Wrote {fitted_dir / 'parameters.csv'}, {fitted_dir / 'area_factors.csv'} and {report_path}")
+    written = _write_fitted(fitted_dir, fitted, factors, sample, seed, horizon)
+    written += _write_report(report_path, rows, replace_stages={r["stage"] for r in rows})
+    for path in (fitted_dir / "parameters.csv", fitted_dir / "area_factors.csv", report_path):
+        log(f"{'Wrote' if path in written else 'Unchanged (left as it was):'} {path}")
     return report_path
 
 
@@ -445,19 +448,25 @@ def _provenance(sample: int, seed: int, horizon: int) -> str:
 
 def _write_fitted(
     directory: Path, national: dict[str, float], factors: dict, sample: int, seed: int, horizon: int
-) -> None:
-    """Merge newly fitted values into the fitted files (values not refitted are kept) and write them."""
+) -> list[Path]:
+    """Merge new fitted values into the package's (values not refitted are kept); write files that changed."""
     directory.mkdir(parents=True, exist_ok=True)
     header = _provenance(sample, seed, horizon)
-    old_params, old_factors = _read_fitted(directory)
+    old_params, old_factors = _read_fitted(FITTED)
     national = old_params | national
     factors = old_factors | factors
     lines = [header, "path,value\n"] + [f"{path},{value:.8g}\n" for path, value in sorted(national.items())]
-    atomic_write_text(directory / "parameters.csv", "".join(lines))
+    written = (
+        [directory / "parameters.csv"]
+        if write_if_changed(directory / "parameters.csv", "".join(lines))
+        else []
+    )
     lines = [header, "area,data_year,factor,value\n"] + [
         f"{area},{year},{factor},{value:.8g}\n" for (area, year, factor), value in sorted(factors.items())
     ]
-    atomic_write_text(directory / "area_factors.csv", "".join(lines))
+    if write_if_changed(directory / "area_factors.csv", "".join(lines)):
+        written.append(directory / "area_factors.csv")
+    return written
 
 
 def _read_fitted(directory: Path) -> tuple[dict[str, float], dict[tuple[str, int, str], float]]:
@@ -472,17 +481,17 @@ def _read_fitted(directory: Path) -> tuple[dict[str, float], dict[tuple[str, int
     return params, factors
 
 
-def _write_report(path: Path, rows: list[dict[str, object]], replace_stages: set[str]) -> None:
-    """Write the fit report, keeping earlier rows of stages not rerun."""
+def _write_report(path: Path, rows: list[dict[str, object]], replace_stages: set[str]) -> list[Path]:
+    """Write the fit report, keeping the package report's rows of stages not rerun, if it changed."""
     import io
 
     kept = []
-    if path.exists():
-        with path.open(encoding="utf-8", newline="") as handle:
+    if REPORT.exists():
+        with REPORT.open(encoding="utf-8", newline="") as handle:
             kept = [r for r in csv.DictReader(handle) if r["stage"] not in replace_stages]
     columns = list(dict.fromkeys([*(kept[0] if kept else {}), *(k for r in rows for k in r)]))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", restval="")
     writer.writeheader()
     writer.writerows(kept + rows)
-    atomic_write_text(path, buffer.getvalue())
+    return [path] if write_if_changed(path, buffer.getvalue()) else []

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model.config.areas import packaged_profiles
+from model.config.areas import area_sizes, packaged_profiles
 from model.config.scenario import Scenario
 from model.config.vocabulary import ALL_AREAS, ALL_PROGRAMMES, ARMS, CONDITIONS, IMPACT
 from model.core.metrics import CountArrays, in_group
 from model.core.tables import STATISTICS, describe, summarise, tidy
-from model.dynamics.synthesis import area_sizes
 from model.engine import ReplicationResult, simulate
 from model.experiments import appraisal
 from model.experiments.executors import Executor, SerialExecutor

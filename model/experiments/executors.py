@@ -6,20 +6,51 @@ executor or its number of workers.
 
 - :class:`SerialExecutor`: in this process.
 - :class:`ProcessExecutor`: a pool of spawned local processes, started once and reused by every ``map`` of
-  the command (not one pool per parameter setting).
+  the command (not one pool per parameter setting), at most one per CPU available. Each worker watches its
+  parent and exits when the parent is gone (killed with ``kill -9``, say), so no worker is left running.
+
+A ``map`` interrupted by Ctrl-C raises :class:`Interrupted` carrying the results of the jobs that finished,
+so that a long command can keep them.
 """
 
 from __future__ import annotations
 
 import importlib
+import multiprocessing
+import os
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
-from typing import Protocol
+from multiprocessing.connection import wait
+from typing import Any, Protocol
 
 from model.config.vocabulary import CONDITIONS, PROGRAMME_TYPES, RATES
 
 Progress = Callable[[int, int], None]
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a ``map``: ``results`` holds the finished jobs' results by job index."""
+
+    def __init__(self, results: dict[int, Any], total: int):
+        super().__init__(f"interrupted after {len(results)} of {total} jobs")
+        self.results, self.total = results, total
+
+
+class PartialResult(KeyboardInterrupt):
+    """Ctrl-C during a long command: ``table`` holds what its finished parts give (``done`` of ``total``)."""
+
+    def __init__(self, table: Any, done: int, total: int, what: str):
+        super().__init__(f"interrupted after {done} of {total} {what}")
+        self.table, self.done, self.total, self.what = table, done, total, what
+
+
+def cpus_available() -> int:
+    """CPUs this process may run on (its affinity mask where the platform has one)."""
+    if hasattr(os, "process_cpu_count"):
+        return os.process_cpu_count() or 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 class Executor(Protocol):
@@ -45,11 +76,14 @@ class SerialExecutor:
         self, fn: Callable[[Job], Result], jobs: Sequence[Job], progress: Progress | None = None
     ) -> list[Result]:
         """``fn`` over ``jobs`` one after another."""
-        results = []
-        for done, job in enumerate(jobs, 1):
-            results.append(fn(job))
-            if progress:
-                progress(done, len(jobs))
+        results: list = []
+        try:
+            for done, job in enumerate(jobs, 1):
+                results.append(fn(job))
+                if progress:
+                    progress(done, len(jobs))
+        except KeyboardInterrupt:
+            raise Interrupted(dict(enumerate(results)), len(jobs)) from None
         return results
 
     def close(self) -> None:
@@ -62,8 +96,19 @@ class SerialExecutor:
         self.close()
 
 
-def _import_plugins(modules: Iterable[str]) -> None:
-    """Worker initialiser: import the plug-in modules that registered entries in the parent."""
+def _exit_with_parent() -> None:
+    """Block until the parent process is gone, then end this worker at once.
+
+    A worker blocked on its job queue does not notice a parent killed with ``kill -9``; without this it (and
+    the resource tracker whose pipe it holds) would stay alive for good.
+    """
+    wait([multiprocessing.parent_process().sentinel])
+    os._exit(1)
+
+
+def _start_worker(modules: Iterable[str]) -> None:
+    """Worker initialiser: watch the parent, and import the plug-in modules that registered entries in it."""
+    threading.Thread(target=_exit_with_parent, name="exit-with-parent", daemon=True).start()
     for name in modules:
         importlib.import_module(name)
 
@@ -78,7 +123,7 @@ class ProcessExecutor:
     def __init__(self, workers: int):
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
-        self.workers = workers
+        self.workers = min(workers, cpus_available())
         self._pool: ProcessPoolExecutor | None = None
 
     def _ensure(self) -> ProcessPoolExecutor:
@@ -87,7 +132,7 @@ class ProcessExecutor:
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=get_context("spawn"),
-                initializer=_import_plugins,
+                initializer=_start_worker,
                 initargs=(tuple(sorted(plugins)),),
             )
         return self._pool
@@ -100,17 +145,26 @@ class ProcessExecutor:
             return SerialExecutor().map(fn, jobs, progress)
         pool = self._ensure()
         futures: dict[Future, int] = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
-        results: list = [None] * len(jobs)
-        for done, future in enumerate(as_completed(futures), 1):
-            results[futures[future]] = future.result()
-            if progress:
-                progress(done, len(jobs))
-        return results
+        finished: dict[int, Any] = {}
+        try:
+            for done, future in enumerate(as_completed(futures), 1):
+                finished[futures[future]] = future.result()
+                if progress:
+                    progress(done, len(jobs))
+        except KeyboardInterrupt:
+            self._shutdown(
+                wait=False
+            )  # running jobs finish (or die with the same Ctrl-C), queued ones are dropped
+            raise Interrupted(finished, len(jobs)) from None
+        return [finished[i] for i in range(len(jobs))]
 
     def close(self) -> None:
         """Shut the pool down."""
+        self._shutdown(wait=True)
+
+    def _shutdown(self, wait: bool) -> None:
         if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+            self._pool.shutdown(wait=wait, cancel_futures=True)
             self._pool = None
 
     def __enter__(self) -> ProcessExecutor:
@@ -121,5 +175,6 @@ class ProcessExecutor:
 
 
 def make_executor(workers: int | None) -> SerialExecutor | ProcessExecutor:
-    """Serial for one worker, a process pool otherwise."""
-    return SerialExecutor() if not workers or workers <= 1 else ProcessExecutor(workers)
+    """Serial for one worker (or one CPU), a process pool of at most one worker per CPU otherwise."""
+    workers = min(workers or 1, cpus_available())
+    return SerialExecutor() if workers <= 1 else ProcessExecutor(workers)

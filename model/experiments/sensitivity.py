@@ -5,11 +5,14 @@ times ``low`` and ``high``, kept within its bounds) with everything else at the 
 scenario's ensemble is rerun. Every setting uses the same seed and replications, so differences between
 settings come from the parameter, not from different random draws (common random numbers). Fitted area
 factors are not refitted: the results show how much the baseline (and any impact) moves if the assumption is
-wrong.
+wrong. Parameters that cannot change the scenario's results are skipped and named: a programme type's
+settings when the scenario runs no programme of that type, and the appraisal's when it runs no programme.
+Interrupted (Ctrl-C), it raises :class:`PartialResult` with the settings that finished.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 
 import pandas as pd
@@ -17,7 +20,7 @@ import pandas as pd
 from model.config.errors import InputError, Problem, did_you_mean
 from model.config.scenario import Scenario
 from model.experiments import ensemble
-from model.experiments.executors import Executor
+from model.experiments.executors import Executor, PartialResult
 
 COLUMNS = ("parameter", "setting", "value", "arm", "area", "programme", "metric", "mean", "p05", "p50", "p95")
 
@@ -45,6 +48,14 @@ def assumption_paths(scenario: Scenario) -> list[str]:
     return [p for p in params if params.entry(p).status == "assumption"]
 
 
+def affects(scenario: Scenario, path: str) -> bool:
+    """Whether a parameter can change the scenario's results (see the module docstring)."""
+    head, _, rest = path.partition(".")
+    if head == "services":
+        return rest.partition(".")[0] in {p.type for p in scenario.programmes}
+    return head != "appraisal" or scenario.has_programmes()
+
+
 def one_at_a_time(
     scenario: Scenario,
     paths: Sequence[str] | None = None,
@@ -53,10 +64,12 @@ def one_at_a_time(
     high: float = 2.0,
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Rerun the scenario with each parameter low and high; return the summaries of every setting.
 
-    ``progress(done, total)`` is called as settings finish (the base run counts as one).
+    ``progress(done, total)`` is called as settings finish (the base run counts as one); ``say`` receives the
+    plan (settings, skipped parameters) and, after the base run, an estimate of the time the rest will take.
     """
     params = scenario.resolved_parameters()
     paths = list(paths) if paths else assumption_paths(scenario)
@@ -66,21 +79,52 @@ def one_at_a_time(
             Problem("command line", "--parameter", f"unknown parameter '{p}'" + did_you_mean(p, params))
             for p in unknown
         )
+    skipped = [p for p in paths if not affects(scenario, p)]
+    paths = [p for p in paths if affects(scenario, p)]
     plan = [(path, name, value) for path in paths for name, value in settings(scenario, path, low, high)]
     total = 1 + sum(name != "base" for _, name, _ in plan)
-    base = ensemble.run(scenario, executor=executor).summary
+    if say:
+        say(
+            f"{len(paths)} parameter(s), {total} setting(s) of {scenario.replications} replication(s) each"
+            + (f"; skipped, as they cannot change this scenario: {', '.join(skipped)}" if skipped else "")
+        )
+    began = time.perf_counter()
+    try:
+        base = ensemble.run(scenario, executor=executor).summary
+    except KeyboardInterrupt:
+        raise PartialResult(None, 0, len(paths), "parameters") from None
     done = 1
     if progress:
         progress(done, total)
+    if say and total > 1:
+        each = time.perf_counter() - began
+        rest = _duration(each * (total - 1))
+        say(f"the base setting took {each:.0f} s; the other {total - 1} should take about {rest}")
     frames = []
-    for path, name, value in plan:
-        if name == "base":
-            summary = base
-        else:
-            changed = scenario.model_copy(update={"parameters": {**scenario.parameters, path: value}})
-            summary = ensemble.run(changed, executor=executor).summary
-            done += 1
-            if progress:
-                progress(done, total)
-        frames.append(summary.assign(parameter=path, setting=name, value=value))
+    try:
+        for path, name, value in plan:
+            if name == "base":
+                summary = base
+            else:
+                changed = scenario.model_copy(update={"parameters": {**scenario.parameters, path: value}})
+                summary = ensemble.run(changed, executor=executor).summary
+                done += 1
+                if progress:
+                    progress(done, total)
+            frames.append(summary.assign(parameter=path, setting=name, value=value))
+    except KeyboardInterrupt:
+        finished = {p for p, *_ in plan} - {p for p, *_ in plan[len(frames) :]}
+        kept = [f for f in frames if f["parameter"].iloc[0] in finished]  # whole parameters only
+        table = pd.concat(kept, ignore_index=True)[list(COLUMNS)] if kept else None
+        raise PartialResult(table, len(finished), len(paths), "parameters") from None
     return pd.concat(frames, ignore_index=True)[list(COLUMNS)]
+
+
+def _duration(seconds: float) -> str:
+    return (
+        f"{seconds:.0f} s"
+        if seconds < 120
+        else f"{seconds / 60:.0f} min"
+        if seconds < 7200
+        else f"{seconds / 3600:.1f} h"
+    )

@@ -23,7 +23,7 @@ from model.core.population import EXIT_AGE_YEARS, Population
 from model.core.streams import Streams, stream
 from model.core.tables import summarise
 from model.engine import HealthWorkModel, RunContext, burned_in_population
-from model.experiments.executors import Executor, SerialExecutor
+from model.experiments.executors import Executor, Interrupted, PartialResult, SerialExecutor
 from model.programmes.programme import Programme
 
 COHORT = stream("trial.cohort", "a trial's sample of eligible residents and their randomisation")
@@ -182,7 +182,15 @@ def run_trial(
     executor: Executor | None = None,
     progress=None,
 ) -> pd.DataFrame:
-    """Emulate the trial in every replication of the scenario (through ``executor``) and summarise."""
+    """Emulate the trial in every replication of the scenario (through ``executor``) and summarise.
+
+    Interrupted (Ctrl-C), it raises :class:`PartialResult` with the summary of the replications that finished.
+    """
     jobs = [(scenario, programme, months, cohort, r) for r in range(scenario.replications)]
-    results = (executor or SerialExecutor()).map(_one, jobs, progress)
+    try:
+        results = (executor or SerialExecutor()).map(_one, jobs, progress)
+    except Interrupted as stop:
+        finished = [stop.results[r] for r in sorted(stop.results)]
+        table = summary_table([r for r, _ in finished], [n for _, n in finished]) if finished else None
+        raise PartialResult(table, len(finished), len(jobs), "replications") from None
     return summary_table([r for r, _ in results], [n for _, n in results])

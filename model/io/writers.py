@@ -1,7 +1,10 @@
 """Writing results: every file goes into a hidden staging folder that is renamed into place at the end.
 
-A run's folder therefore either exists complete or not at all; an existing folder is never overwritten. Tables
-are written with a fixed float format so that identical results give byte-identical files.
+A run's folder therefore either exists complete or not at all; an existing folder is never overwritten. The
+folder is claimed (locked, its staging created) before the command computes anything, so an unwritable or
+busy ``--out`` is refused at once; staging folders and locks left by a killed process are removed by the next
+run that writes beside them. Tables are written with a fixed float format so that identical results give
+byte-identical files.
 """
 
 from __future__ import annotations
@@ -9,17 +12,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from model.config.errors import InputError, Problem
 from model.config.scenario import Scenario, month_index
+from model.config.vocabulary import FIRST_RATES_YEAR
 from model.core.files import atomic_write_text, git_revision, package_versions, sha256
 from model.core.streams import STREAMS, programme_stream, stream_id
-from model.economics.rules import FIRST_RATES_YEAR
 from model.experiments.ensemble import RunResult
 from model.programmes.programme import DECISIONS
 
@@ -31,14 +37,8 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
 
 
-def default_output_dir(root: Path, slug: str, now: dt.datetime) -> Path:
-    """``root/<slug>/<YYYYmmdd-HHMMSS>``, with a numeric suffix if that folder already exists."""
-    base = root / slug / now.strftime("%Y%m%d-%H%M%S")
-    candidate, k = base, 1
-    while candidate.exists():
-        k += 1
-        candidate = base.with_name(f"{base.name}-{k}")
-    return candidate
+STAGING = re.compile(r"^\.(?P<name>.+)\.partial-(?P<pid>\d+)$")  # a folder being written by process pid
+LOCK = re.compile(r"^\.(?P<name>.+)\.lock$")  # holds the pid of the process that claimed folder name
 
 
 def check_output_dir(path: Path) -> str | None:
@@ -48,33 +48,150 @@ def check_output_dir(path: Path) -> str | None:
     return None
 
 
-def _write_folder(out: Path, fill: Callable[[Path], dict[str, object]]) -> Path:
-    """Create ``out`` atomically: ``fill`` writes files into a staging folder and returns the manifest."""
-    reason = check_output_dir(out)
-    if reason:
-        raise FileExistsError(f"{out}: {reason}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir()
+def _alive(pid: int) -> bool:
     try:
-        manifest = fill(staging)
-        files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
-        manifest["files_sha256"] = {f: sha256(staging / f) for f in files}
-        atomic_write_text(staging / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        if out.exists():
-            out.rmdir()  # empty, checked above
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return out
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def _lock_pid(lock: Path) -> int | None:
+    try:
+        return int(lock.read_text(encoding="utf-8").strip() or "0")
+    except (OSError, ValueError):
+        return None
+
+
+def clean_stale(parent: Path) -> list[str]:
+    """Remove staging folders and locks in ``parent`` left by runs whose process is gone; say what went."""
+    removed = []
+    try:
+        entries = list(parent.iterdir()) if parent.is_dir() else []
+    except OSError:
+        return removed
+    for entry in sorted(entries):
+        staging, lock = STAGING.match(entry.name), LOCK.match(entry.name)
+        pid = int(staging["pid"]) if staging else (_lock_pid(entry) if lock else None)
+        if pid is None or _alive(pid):
+            continue
+        if staging and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        elif lock:
+            entry.unlink(missing_ok=True)
+        removed.append(f"removed {entry}, left by an interrupted run (process {pid} is gone)")
+    return removed
+
+
+@dataclass
+class OutputFolder:
+    """An output folder claimed before any computing: its lock is held and its staging folder exists.
+
+    Claiming checks that the folder can be written (so a bad ``--out`` fails in a second, not after the
+    run), refuses a folder another healthwork process is writing to, and keeps two runs started in the same
+    second from choosing the same default folder. Files are written to ``staging``, which is renamed to
+    ``path`` when complete; :meth:`release` drops the lock and anything left in staging.
+    """
+
+    path: Path
+    staging: Path
+    lock: Path
+    notices: list[str]
+
+    @classmethod
+    def claim(cls, path: Path, *, key: str = "--out") -> OutputFolder:
+        """Claim ``path``; raise :class:`InputError` naming ``key`` and the user's path if it cannot be."""
+        parent = path.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise InputError(
+                [Problem("command line", key, f"{path}: cannot be created ({err.strerror})")]
+            ) from None
+        notices = clean_stale(parent)
+        reason = check_output_dir(path)
+        if reason:
+            raise InputError([Problem("command line", key, f"{path} {reason}")])
+        lock = parent / f".{path.name}.lock"
+        try:
+            with lock.open("x", encoding="utf-8") as handle:
+                handle.write(f"{os.getpid()}\n")
+        except FileExistsError:
+            pid = _lock_pid(lock)
+            raise InputError(
+                [
+                    Problem(
+                        "command line",
+                        key,
+                        f"{path} is being written by another healthwork process (pid {pid}); wait for it to "
+                        "finish or choose another --out",
+                    )
+                ]
+            ) from None
+        except OSError as err:
+            raise InputError(
+                [Problem("command line", key, f"{path}: cannot be written ({err.strerror})")]
+            ) from None
+        staging = parent / f".{path.name}.partial-{os.getpid()}"
+        try:
+            staging.mkdir()
+        except OSError as err:
+            lock.unlink(missing_ok=True)
+            raise InputError(
+                [Problem("command line", key, f"{path}: cannot be written ({err.strerror})")]
+            ) from None
+        return cls(path, staging, lock, notices)
+
+    @classmethod
+    def claim_default(cls, root: Path, slug: str, now: dt.datetime) -> OutputFolder:
+        """Claim ``root/<slug>/<YYYYmmdd-HHMMSS>``, with a numeric suffix if that folder is taken."""
+        base = root / slug / now.strftime("%Y%m%d-%H%M%S")
+        for k in range(1, 1000):
+            candidate = base if k == 1 else base.with_name(f"{base.name}-{k}")
+            if candidate.exists() or (candidate.parent / f".{candidate.name}.lock").exists():
+                continue
+            try:
+                return cls.claim(candidate)
+            except InputError:
+                if candidate.exists() or (candidate.parent / f".{candidate.name}.lock").exists():
+                    continue  # another run took it between the check and the claim
+                raise
+        raise InputError([Problem("command line", "--out", f"no free output folder under {base.parent}")])
+
+    def release(self) -> None:
+        """Drop the lock and any staging left (idempotent)."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.lock.unlink(missing_ok=True)
+
+    def __enter__(self) -> OutputFolder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _write_folder(out: Path | OutputFolder, fill: Callable[[Path], dict[str, object]]) -> Path:
+    """Complete ``out`` atomically: ``fill`` writes files into its staging folder and returns the manifest."""
+    folder = out if isinstance(out, OutputFolder) else OutputFolder.claim(out)
+    try:
+        manifest = fill(folder.staging)
+        files = sorted(str(p.relative_to(folder.staging)) for p in folder.staging.rglob("*") if p.is_file())
+        manifest["files_sha256"] = {f: sha256(folder.staging / f) for f in files}
+        text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+        atomic_write_text(folder.staging / "manifest.json", text)
+        if folder.path.exists():
+            folder.path.rmdir()  # empty, checked when claimed
+        folder.staging.rename(folder.path)
+    finally:
+        folder.release()
+    return folder.path
 
 
 def write_run(
     result: RunResult,
-    out: Path,
+    out: Path | OutputFolder,
     *,
     scenario_file: str,
     extra_tables: dict[str, pd.DataFrame] | None = None,
@@ -89,7 +206,8 @@ def write_run(
             tables["distance_travelled.csv"] = result.distance
         if result.fiscal is not None:
             tables["fiscal.csv"] = result.fiscal
-            tables["value_for_money.csv"] = result.value_for_money
+            if result.scenario.has_programmes():  # without programmes it is all zero by construction
+                tables["value_for_money.csv"] = result.value_for_money
         tables["parameters.csv"] = pd.DataFrame(result.scenario.resolved_parameters().as_records())
         for name, frame in tables.items():
             write_csv(frame, staging / name)
@@ -119,14 +237,31 @@ def write_run(
     return _write_folder(out, fill)
 
 
-def write_table(frame: pd.DataFrame, out: Path, name: str, *, scenario: Scenario, scenario_file: str) -> Path:
-    """Write one table and its manifest to ``out`` atomically; return ``out``."""
-    started = dt.datetime.now(dt.UTC)
+def write_table(
+    frame: pd.DataFrame,
+    out: Path | OutputFolder,
+    name: str,
+    *,
+    scenario: Scenario,
+    scenario_file: str,
+    started: dt.datetime,
+    workers: int | None = None,
+    notes: Sequence[str] = (),
+) -> Path:
+    """Write one table and its manifest to ``out`` atomically; return its path.
+
+    ``started`` is when the command began computing; the manifest's finish time is now.
+    """
 
     def fill(staging: Path) -> dict[str, object]:
         write_csv(frame, staging / name)
         return build_manifest(
-            scenario, scenario_file, workers=None, started=started, finished=dt.datetime.now(dt.UTC), notes=[]
+            scenario,
+            scenario_file,
+            workers=workers,
+            started=started,
+            finished=dt.datetime.now(dt.UTC),
+            notes=list(notes),
         )
 
     return _write_folder(out, fill)

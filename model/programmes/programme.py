@@ -2,9 +2,10 @@
 
 Unset settings come from the programme type's defaults (:mod:`model.programmes.types`); staff given as a total
 are split between the programme's areas by working-age population; places are staff FTE x caseload per FTE in
-simulated residents (rounded, at least one where there is staff). Effects are modifiers of named rates, each
-applying while active, in job search (``pre_employment``) or in work, optionally decaying after exit with a
-half-life; a value may differ by mental health and may be a distribution drawn once per replication.
+simulated residents, rounded (validation refuses an area whose places round to none). Effects are modifiers of
+named rates, each applying while active, in job search (``pre_employment``) or in work, optionally decaying
+after exit with a half-life; a value may differ by mental health and may be a distribution drawn once per
+replication.
 """
 
 from __future__ import annotations
@@ -128,16 +129,11 @@ class Programme:
         names = [p.name for p in profiles]
         areas = tuple(names.index(a) for a in (spec.areas or scenario.population.areas))
         staff = np.zeros(len(profiles))
-        if isinstance(spec.staff_fte, dict):
-            for area, fte in spec.staff_fte.items():
-                staff[names.index(area)] = fte
-        else:
-            weights = np.array([profiles[a].population_16_64 for a in areas])
-            staff[list(areas)] = spec.staff_fte * weights / weights.sum()
+        for area, fte in spec.staff_by_area(scenario, {p.name: p for p in profiles}).items():
+            staff[names.index(area)] = fte
         caseload = spec.caseload(params)
         sample = np.array(sizes) / np.array([p.population_16_64 for p in profiles])
-        places = staff * caseload * sample
-        capacity = np.where(places > 0, np.maximum(np.round(places), 1), 0).astype(np.int64)
+        capacity = np.round(staff * caseload * sample).astype(np.int64)  # places follow staff (validated > 0)
         start, end = spec.window(scenario)
         e = spec.eligibility
         states = np.array([s in (e.states or kind.default_states) for s in STATES])

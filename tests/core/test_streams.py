@@ -73,7 +73,7 @@ def test_listing_the_programmes_in_another_order_gives_byte_identical_outputs(co
 
 
 def test_a_programme_nobody_is_eligible_for_changes_nothing_of_the_others(combined):
-    nobody = "{name: aaa_first_by_name, type: employment_support, staff_fte: 5, referral: {jobcentre: 0.1},"
+    nobody = "{name: aaa_first_by_name, type: employment_support, staff_fte: 50, referral: {jobcentre: 0.1},"
     nobody += " eligibility: {conditions: [none], work_limiting: true}}"  # work-limiting needs a condition
     base = load_scenario(ROOT / "scenarios" / "lcr_combined.yaml")
     programmes = [p.model_dump(mode="json", by_alias=True, exclude_none=True) for p in base.programmes]

@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.config.areas import packaged_profiles
+from model.config.areas import area_sizes, packaged_profiles
 from model.config.vocabulary import EMPLOYED, INACTIVE_SICK, MH_CMD, STATES
 from model.core.population import ENTRY_AGE_YEARS, EXIT_AGE_YEARS
 from model.core.streams import Streams
 from model.dynamics import health
 from model.dynamics.demography import age_one_month
-from model.dynamics.synthesis import area_sizes
 from model.engine import HealthWorkModel, RunContext, burned_in_population
 from tests.conftest import small_scenario
 

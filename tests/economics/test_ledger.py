@@ -9,7 +9,7 @@ import pytest
 
 from model.config.parameters import default_parameters
 from model.config.scenario import month_index
-from model.config.vocabulary import EMPLOYED, UNEMPLOYED
+from model.config.vocabulary import EMPLOYED, UNEMPLOYED, year_label
 from model.core.streams import Streams
 from model.economics import ledger as fiscal
 from model.economics import prices
@@ -89,7 +89,7 @@ def test_rules_beyond_published_years_are_uprated_with_thresholds_frozen_to_2027
 def test_fiscal_years_run_april_to_march():
     assert prices.fiscal_year(month_index("2027-03")) == 2026
     assert prices.fiscal_year(month_index("2027-04")) == 2027
-    assert prices.year_label(2026) == "2026/27"
+    assert year_label(2026) == "2026/27"
 
 
 def test_price_index_and_discounting():

@@ -81,6 +81,18 @@ def test_caseload_never_exceeds_capacity_and_waiting_list_forms_when_demand_exce
     assert waited / counts(result, "starts")[1:19].sum() > 1
 
 
+@pytest.mark.parametrize("staff", [2.0, 4.0, 8.0])
+def test_places_follow_staff(staff):
+    """Places are staff x caseload x sample, rounded, never raised to one (0.0001 FTE is refused)."""
+    sc = scenario([ips(staff_fte={"Knowsley": staff, "Liverpool": 2 * staff})])
+    context = RunContext.build(sc, sc.resolved_parameters())
+    prog = context.programmes[0]
+    sample = np.array(context.sizes) / np.array([p.population_16_64 for p in context.profiles])
+    expected = np.array([staff, 2 * staff]) * prog.caseload_per_fte * sample
+    assert np.array_equal(prog.capacity, np.round(expected))
+    assert (np.abs(prog.capacity - expected) <= 0.5).all()
+
+
 def test_no_waiting_list_when_places_exceed_demand():
     result = simulate(scenario([ips(referral={"gp": 0.0002}, staff_fte=50)]))
     assert counts(result, "waiting").max() == 0

@@ -1,0 +1,370 @@
+"""Faults and hostile input at the command line: nothing a user runs is lost, nothing absurd passes.
+
+Nothing is left running either. One test per case; faults are injected (a killed parent, Ctrl-C, an
+unwritable or busy folder, a stale staging folder).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from model import cli
+from model.experiments import executors
+from model.experiments.calibration import FITTED, _write_fitted
+from model.experiments.executors import Interrupted, SerialExecutor, cpus_available, make_executor
+from model.experiments.sensitivity import affects
+from model.io.writers import OutputFolder
+from tests.conftest import FIXTURES, ROOT, small_scenario
+
+BASE = FIXTURES / "good" / "base.yaml"
+QUICK = ["--set", "simulation.burn_in_months=0", "--no-plots"]
+
+
+def healthwork(*args, cwd=ROOT, timeout=300):
+    return subprocess.run(
+        [sys.executable, "-m", "model.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+    )
+
+
+# ------------------------------------------------------------------------------------- hangs and leaks
+
+
+def test_billion_laughs_is_refused_at_once_from_the_command_line():
+    began = time.perf_counter()
+    done = healthwork("validate", FIXTURES / "bad" / "billion_laughs_areas.yaml", timeout=60)
+    assert done.returncode == 2
+    assert "aliases (*name) expand to more than 100,000 values" in done.stderr
+    assert time.perf_counter() - began < 30
+
+
+def test_no_message_quotes_more_than_a_line_of_a_value(tmp_path):
+    bad = tmp_path / "long.yaml"
+    bad.write_text(
+        "name: [" + ", ".join(["word"] * 5000) + "]\nstart: 2027-04\nhorizon_months: 12\nseed: 1\n"
+        "replications: 1\npopulation: {areas: [" + "x" * 20_000 + "]}\n"
+    )
+    done = healthwork("validate", bad)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 2, lines
+    assert all(len(line) < len(str(bad)) + 400 for line in lines), [len(line) for line in lines]
+
+
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+@pytest.mark.skipif(cpus_available() < 2, reason="needs two CPUs for two workers")
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "kill-TERM"])
+def test_workers_exit_when_the_parent_is_killed(tmp_path, sig):
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "model.cli", "run", str(BASE), "--workers", "2", "--replications", "8",
+         "--set", "horizon_months=240", "--out", str(tmp_path / "out"), *QUICK],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline, children = time.monotonic() + 120, []
+    while time.monotonic() < deadline and len(children) < 3:  # two workers and the resource tracker
+        time.sleep(0.5)
+        children = _children(parent.pid)
+    assert len(children) >= 3, f"workers did not start: {children}"
+    time.sleep(2)  # the workers are inside their first job
+    parent.send_signal(sig)
+    parent.wait(30)
+    time.sleep(10)
+    survivors = [pid for pid in children if _alive(pid)]
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == []
+
+
+def test_workers_are_capped_at_the_cpus_available(tmp_path):
+    with make_executor(1000) as executor:
+        assert executor.workers == cpus_available()
+    done = healthwork("run", BASE, "--workers", 1000, "--replications", 1, "--out", tmp_path / "o", *QUICK)
+    assert done.returncode == 0, done.stderr
+    assert f"--workers 1000: using {cpus_available()}, the CPUs available" in done.stderr
+    assert json.loads((tmp_path / "o" / "manifest.json").read_text())["workers"] <= cpus_available()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", BASE, "--workers", "0"], "must be at least 1, got 0"),
+        (["run", BASE, "--workers", "-3"], "must be at least 1, got -3"),
+        (["sensitivity", BASE, "--low", "nan"], "must be a finite number above 0, got 'nan'"),
+        (["sensitivity", BASE, "--high", "inf"], "must be a finite number above 0, got 'inf'"),
+        (["sensitivity", BASE, "--low", "-1"], "must be a finite number above 0, got '-1'"),
+        (
+            ["value-of-work", "--tax-year", "1999/00"],
+            "1999/00 is outside the years the model holds rules for",
+        ),
+        (
+            ["value-of-work", "--tax-year", "9999/00"],
+            "9999/00 is outside the years the model holds rules for",
+        ),
+        (["calibrate", "--out", "x", "--install"], "not allowed with argument"),
+    ],
+)
+def test_absurd_command_line_values_exit_2(args, message):
+    done = healthwork(*args)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+# ------------------------------------------------------------------------------ results that are kept
+
+
+def test_two_default_folders_claimed_in_the_same_second_differ(tmp_path):
+    import datetime as dt
+
+    now = dt.datetime(2026, 12, 2, 12, 0, 0)
+    with (
+        OutputFolder.claim_default(tmp_path, "x", now) as first,
+        OutputFolder.claim_default(tmp_path, "x", now) as second,
+    ):
+        assert first.path != second.path
+        assert second.path.name == first.path.name + "-2"
+
+
+def test_two_runs_without_out_started_together_both_keep_their_results(tmp_path):
+    command = [sys.executable, "-m", "model.cli", "run", str(BASE), "--replications", "1", *QUICK]
+    runs = [subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]  # fmt: skip
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err for _, err in outputs]
+    folders = {out.strip() for out, _ in outputs}
+    assert len(folders) == 2
+    assert all((tmp_path / f / "monthly.csv").is_file() for f in folders)
+
+
+@pytest.mark.parametrize("where", ["under_a_file", "proc"])
+def test_an_unwritable_out_is_refused_before_computing_naming_the_users_path(tmp_path, where):
+    if where == "under_a_file":
+        (tmp_path / "file").write_text("x")
+        out = tmp_path / "file" / "run"
+    else:
+        out = Path("/proc/healthwork-test/run")
+    done = healthwork("run", BASE, "--out", out, *QUICK)
+    assert done.returncode == 2, done.stderr
+    assert f"command line: --out: {out}: cannot be" in done.stderr
+    assert "partial" not in done.stderr
+    assert "Running" not in done.stderr  # refused before the computation began
+
+
+def test_a_second_run_into_a_busy_out_is_refused_at_start(tmp_path):
+    out = tmp_path / "busy"
+    with OutputFolder.claim(out):  # another run (this process) is writing there
+        done = healthwork("run", BASE, "--out", out, *QUICK)
+    assert done.returncode == 2
+    assert f"{out} is being written by another healthwork process (pid {os.getpid()})" in done.stderr
+
+
+def test_staging_left_by_a_killed_run_is_removed_by_the_next_and_said(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".old.partial-{dead.pid}"
+    stale.mkdir()
+    (stale / "monthly.csv").write_text("half")
+    (tmp_path / ".old.lock").write_text(f"{dead.pid}\n")
+    done = healthwork("run", BASE, "--replications", 1, "--out", tmp_path / "new", *QUICK)
+    assert done.returncode == 0, done.stderr
+    assert not stale.exists() and not (tmp_path / ".old.lock").exists()
+    assert f"removed {stale}, left by an interrupted run (process {dead.pid} is gone)" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new"]
+
+
+def test_kill_term_during_a_run_leaves_nothing_half_written(tmp_path):
+    out = tmp_path / "out"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "model.cli", "run", str(BASE), "--workers", "1", "--replications", "50",
+         "--set", "horizon_months=300", "--out", str(out), *QUICK],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    staging = tmp_path / f".out.partial-{run.pid}"
+    deadline = time.monotonic() + 60
+    while not staging.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert staging.exists(), "the output folder was not claimed"
+    time.sleep(0.5)
+    run.terminate()
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    assert "interrupted; nothing was written" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+class InterruptAfter(SerialExecutor):
+    """Runs jobs in this process and raises Ctrl-C after ``jobs`` jobs in all (fault injection)."""
+
+    def __init__(self, jobs: int):
+        self.left = jobs
+
+    def map(self, fn, jobs, progress=None):
+        results = {}
+        for i, job in enumerate(jobs):
+            if self.left == 0:
+                raise Interrupted(results, len(jobs))
+            self.left -= 1
+            results[i] = fn(job)
+        return [results[i] for i in range(len(jobs))]
+
+
+def _interrupt_after(monkeypatch, jobs: int) -> None:
+    monkeypatch.setattr(cli, "_executor", lambda args, n: InterruptAfter(jobs))
+
+
+def test_ctrl_c_during_sensitivity_keeps_the_finished_parameters(tmp_path, monkeypatch, capsys):
+    # 2 replications per setting: base (2 jobs), then each parameter's low and high (4 jobs each)
+    _interrupt_after(monkeypatch, 2 + 4 + 2)
+    out = tmp_path / "sens"
+    code = cli.main(
+        ["sensitivity", str(BASE), "--parameter", "employment.duration.ratio", "--parameter",
+         "health.cmd.incidence", "--out", str(out), "--set", "simulation.burn_in_months=0"]
+    )  # fmt: skip
+    assert code == 130
+    table = pd.read_csv(out / "sensitivity.csv")
+    assert set(table["parameter"]) == {"employment.duration.ratio"}
+    assert set(table["setting"]) == {"base", "low", "high"}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert any("Interrupted (Ctrl-C) after 1 of 2 parameters" in n for n in manifest["notes"])
+    assert "kept 1 of 2 parameters" in capsys.readouterr().err
+
+
+def test_ctrl_c_during_a_trial_keeps_the_finished_replications(tmp_path, monkeypatch):
+    scenario = tmp_path / "t.yaml"
+    scenario.write_text(
+        "name: t\nstart: 2026-04\nhorizon_months: 12\nseed: 3\nreplications: 4\n"
+        "population: {areas: [Knowsley], scale: 0.05}\nparameters: {simulation.burn_in_months: 6}\n"
+        "programmes:\n  - {name: ips, type: ips, staff_fte: 10, referral: {gp: 0.01}}\n"
+    )
+    _interrupt_after(monkeypatch, 3)
+    out = tmp_path / "trial"
+    code = cli.main(["trial", str(scenario), "--programme", "ips", "--months", "6", "--out", str(out)])
+    assert code == 130
+    table = pd.read_csv(out / "trial.csv")
+    assert (table["replications"] <= 3).all() and (table["replications"] > 0).any()
+    assert "after 3 of 4 replications" in " ".join(json.loads((out / "manifest.json").read_text())["notes"])
+
+
+def test_ctrl_c_before_anything_finished_writes_nothing(tmp_path, monkeypatch, capsys):
+    _interrupt_after(monkeypatch, 1)
+    out = tmp_path / "sens"
+    code = cli.main(["sensitivity", str(BASE), "--parameter", "employment.duration.ratio", "--out", str(out)])
+    assert code == 130
+    assert "nothing was written" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_command_manifests_record_when_the_command_started(tmp_path, monkeypatch):
+    import datetime as dt
+
+    real = executors.SerialExecutor.map
+
+    def slow(self, fn, jobs, progress=None):
+        time.sleep(1.1)
+        return real(self, fn, jobs, progress)
+
+    monkeypatch.setattr(executors.SerialExecutor, "map", slow)
+    out = tmp_path / "sens"
+    code = cli.main(
+        ["sensitivity", str(BASE), "--parameter", "employment.duration.ratio", "--out", str(out),
+         "--workers", "1", "--set", "simulation.burn_in_months=0", "--set", "horizon_months=2"]
+    )  # fmt: skip
+    assert code == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    started, finished = (dt.datetime.fromisoformat(manifest[k]) for k in ("started", "finished"))
+    assert (finished - started).total_seconds() >= 2  # three settings, each at least 1.1 s
+
+
+# ------------------------------------------------------------------------------------------- the rest
+
+
+def test_sensitivity_skips_parameters_that_cannot_change_the_scenario(tmp_path):
+    baseline = small_scenario()
+    assert not affects(baseline, "services.ips.engagement")
+    assert not affects(baseline, "appraisal.displacement")
+    assert affects(baseline, "employment.duration.ratio")
+    done = healthwork(
+        "sensitivity", BASE, "--parameter", "services.ips.engagement",
+        "--parameter", "employment.duration.ratio", "--out", tmp_path / "s",
+        "--set", "simulation.burn_in_months=0", "--set", "horizon_months=2",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "skipped, as they cannot change this scenario: services.ips.engagement" in done.stderr
+    assert re.search(r"the base setting took \d+ s; the other 2 should take about \d+ s", done.stderr)
+    assert set(pd.read_csv(tmp_path / "s" / "sensitivity.csv")["parameter"]) == {"employment.duration.ratio"}
+
+
+def test_set_merges_a_mapping_key_by_key_and_validate_prints_the_resolved_scenario():
+    done = healthwork("validate", BASE, "--set", "population={areas: [Knowsley]}")
+    assert done.returncode == 0, done.stderr
+    assert "areas:\n  - Knowsley\n  scale: 0.01\n" in done.stdout  # the file's scale is kept
+
+
+def test_calibration_leaves_files_whose_values_did_not_change_untouched(tmp_path):
+    for name in ("parameters.csv", "area_factors.csv"):
+        (tmp_path / name).write_bytes((FITTED / name).read_bytes())
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.iterdir()}
+    assert _write_fitted(tmp_path, {}, {}, sample=1, seed=2, horizon=3) == []
+    assert before == {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.iterdir()}
+    changed = _write_fitted(tmp_path, {"employment.sickness_hr": 9.0}, {}, sample=1, seed=2, horizon=3)
+    assert changed == [tmp_path / "parameters.csv"]
+    assert "employment.sickness_hr,9\n" in (tmp_path / "parameters.csv").read_text()
+
+
+def test_calibrate_refuses_an_out_that_holds_files(tmp_path):
+    (tmp_path / "x").write_text("x")
+    done = healthwork("calibrate", "--out", tmp_path, "--stage", "areas")
+    assert done.returncode == 2
+    assert "already exists and is not empty" in done.stderr
+
+
+def test_readme_python_snippet_runs_as_a_script(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    snippet = re.search(r"```python\n(import model\n.*?)```", readme, flags=re.S).group(1)
+    assert 'if __name__ == "__main__":' in snippet
+    fast = snippet.replace(
+        '"replications=5"', '"replications=2", "horizon_months=3", "simulation.burn_in_months=0"'
+    )
+    fast = fast.replace('"scenarios/', f'"{ROOT}/scenarios/')
+    assert fast != snippet
+    script = tmp_path / "script.py"
+    script.write_text(fast)
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
