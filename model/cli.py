@@ -142,15 +142,42 @@ def build_parser() -> argparse.ArgumentParser:
     trial.add_argument("--workers", type=_positive, help=WORKERS_HELP)
     _scenario_options(trial)
 
-    sens = sub.add_parser("sensitivity", help="one-at-a-time sensitivity of a scenario to its assumptions")
+    sens = sub.add_parser(
+        "sensitivity", help="sensitivity of a scenario to its assumptions: one at a time, Morris or Sobol'"
+    )
     sens.add_argument("scenario", help="scenario YAML file")
+    sens.add_argument(
+        "--method",
+        choices=("oat", "morris", "sobol"),
+        default="oat",
+        help="one at a time (default), Morris screening or Sobol' indices (SALib)",
+    )
     sens.add_argument(
         "--parameter",
         dest="parameters",
         action="append",
         default=[],
         metavar="PATH",
-        help="parameter to vary (repeatable; default: every parameter labelled an assumption)",
+        help="parameter to vary (repeatable)",
+    )
+    sens.add_argument("--params", metavar="A,B", help="parameters to vary, comma-separated")
+    sens.add_argument(
+        "--all",
+        action="store_true",
+        help="every parameter labelled an assumption (the default when none is named)",
+    )
+    sens.add_argument(
+        "--samples",
+        type=_positive,
+        help="morris: trajectories (default 10); sobol: base sample, a power of two (default 64)",
+    )
+    sens.add_argument("--levels", type=_positive, default=4, help="morris: grid levels (default 4)")
+    sens.add_argument("--second-order", action="store_true", help="sobol: also second-order indices' rows")
+    sens.add_argument(
+        "--outputs",
+        metavar="METRIC,...",
+        help="morris/sobol: summary metrics analysed (default: NPV and additional job starts with "
+        "programmes, else employment and inactivity rates)",
     )
     sens.add_argument("--low", type=_factor, default=0.5, help="low setting as a multiple of the value")
     sens.add_argument("--high", type=_factor, default=2.0, help="high setting as a multiple of the value")
@@ -268,22 +295,24 @@ class _KeptPartial(Exception):
     """A long command was interrupted and wrote what had finished (exit 130)."""
 
 
-def _table_command(args: argparse.Namespace, scenario, suffix: str, name: str, compute):
-    """Claim the output folder, ``compute(executor)`` a table, write it; return (table, folder written).
+def _table_command(args: argparse.Namespace, scenario, suffix: str, name: str, compute, plot=None):
+    """Claim the output folder, ``compute(executor)`` its tables, write them; return (tables, folder).
 
-    Ctrl-C keeps what finished (:class:`PartialResult`): written with a note, marked incomplete.
+    ``compute`` returns one table (written as ``name``) or tables by file name; ``plot(tables, folder)``
+    draws into the run's plots folder. Ctrl-C keeps what finished (:class:`PartialResult`): written with a
+    note, marked incomplete.
     """
     from model.experiments.executors import PartialResult
     from model.io import writers
 
     started = dt.datetime.now(dt.UTC)
     write = functools.partial(
-        writers.write_table, scenario=scenario, scenario_file=args.scenario, started=started
+        writers.write_tables, scenario=scenario, scenario_file=args.scenario, started=started
     )
     with _claim_output(args, scenario, suffix) as folder:
         try:
             with _executor(args, scenario.replications) as executor:
-                table = compute(executor)
+                tables = compute(executor)
         except PartialResult as stop:
             if stop.table is None:
                 raise KeyboardInterrupt from None
@@ -291,14 +320,15 @@ def _table_command(args: argparse.Namespace, scenario, suffix: str, name: str, c
                 f"Interrupted (Ctrl-C) after {stop.done} of {stop.total} {stop.what}: {name} holds the "
                 f"finished {stop.what} only."
             )
-            written = write(stop.table, folder, name, notes=[note])
+            written = write({name: stop.table}, folder, notes=[note])
             print(
                 f"healthwork: interrupted; kept {stop.done} of {stop.total} {stop.what} in {written}/",
                 file=sys.stderr,
             )
             print(written)
             raise _KeptPartial from None
-        return table, write(table, folder, name)
+        tables = tables if isinstance(tables, dict) else {name: tables}
+        return tables, write(tables, folder, plot=plot and functools.partial(plot, tables))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -373,7 +403,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
     from model.experiments.trial import run_trial
 
     scenario = _load(args)
-    table, written = _table_command(
+    tables, written = _table_command(
         args,
         scenario,
         "-trial",
@@ -387,6 +417,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
             progress=_Progress("replication"),
         ),
     )
+    table = tables["trial.csv"]
     ratios = table[table["arm"] == "ratio"].set_index("outcome")
     for outcome in ("ever_employed", "employed_12m", "mean_months_employed"):
         r = ratios.loc[outcome]
@@ -402,24 +433,56 @@ def cmd_trial(args: argparse.Namespace) -> int:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``healthwork sensitivity``."""
-    from model.experiments.sensitivity import one_at_a_time
+    from model.experiments import global_sensitivity as gsa
+    from model.experiments.sensitivity import affects, assumption_paths, one_at_a_time
 
     scenario = _load(args)
-    _, written = _table_command(
-        args,
-        scenario,
-        "-sensitivity",
-        "sensitivity.csv",
-        lambda executor: one_at_a_time(
+    named = [*args.parameters, *(p.strip() for p in (args.params or "").split(",") if p.strip())]
+    if args.all and named:
+        raise InputError([Problem("command line", "--all", "give --all or named parameters, not both")])
+    say = functools.partial(print, "healthwork:", file=sys.stderr)
+    if args.method == "oat":
+        compute = functools.partial(
+            one_at_a_time,
             scenario,
-            args.parameters,
+            named,
             low=args.low,
             high=args.high,
-            executor=executor,
             progress=_Progress("setting"),
-            say=lambda text: print(f"healthwork: {text}", file=sys.stderr),
-        ),
-    )
+            say=say,
+        )
+        _, written = _table_command(
+            args, scenario, "-sensitivity", "sensitivity.csv", lambda executor: compute(executor=executor)
+        )
+    else:
+        from model.io.plots import plot_indices
+
+        paths = named or [p for p in assumption_paths(scenario) if affects(scenario, p)]
+        outputs = (
+            [o.strip() for o in args.outputs.split(",")] if args.outputs else gsa.default_outputs(scenario)
+        )
+        compute = functools.partial(
+            gsa.run_global,
+            scenario,
+            args.method,
+            paths,
+            samples=args.samples or (10 if args.method == "morris" else 64),
+            outputs=outputs,
+            low=args.low,
+            high=args.high,
+            levels=args.levels,
+            second_order=args.second_order,
+            progress=_Progress("row"),
+            say=say,
+        )
+        _, written = _table_command(
+            args,
+            scenario,
+            f"-{args.method}",
+            "indices.csv",
+            lambda executor: compute(executor=executor),
+            plot=lambda tables, folder: plot_indices(tables["indices.csv"], args.method, folder),
+        )
     print(f"Outputs in {written}/", file=sys.stderr)
     print(written)
     return 0

@@ -19,8 +19,7 @@ import pandas as pd
 import pytest
 
 from model import cli
-from model.experiments import executors
-from model.experiments.calibration import FITTED, _write_fitted
+from model.experiments import calibration, executors
 from model.experiments.executors import Interrupted, SerialExecutor, cpus_available, make_executor
 from model.experiments.sensitivity import affects
 from model.io.writers import OutputFolder
@@ -335,15 +334,24 @@ def test_set_merges_a_mapping_key_by_key_and_validate_prints_the_resolved_scenar
     assert "areas:\n  - Knowsley\n  scale: 0.01\n" in done.stdout  # the file's scale is kept
 
 
-def test_calibration_leaves_files_whose_values_did_not_change_untouched(tmp_path):
+def test_calibration_writes_where_asked_and_leaves_unchanged_files_untouched(tmp_path, monkeypatch):
+    package = tmp_path / "package"
+    package.mkdir()
     for name in ("parameters.csv", "area_factors.csv"):
-        (tmp_path / name).write_bytes((FITTED / name).read_bytes())
-    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.iterdir()}
-    assert _write_fitted(tmp_path, {}, {}, sample=1, seed=2, horizon=3) == []
-    assert before == {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.iterdir()}
-    changed = _write_fitted(tmp_path, {"employment.sickness_hr": 9.0}, {}, sample=1, seed=2, horizon=3)
-    assert changed == [tmp_path / "parameters.csv"]
-    assert "employment.sickness_hr,9\n" in (tmp_path / "parameters.csv").read_text()
+        (package / name).write_bytes((calibration.FITTED / name).read_bytes())
+    (package / "fit_report.csv").write_bytes(calibration.REPORT.read_bytes())
+    monkeypatch.setattr(calibration, "FITTED", package)
+    monkeypatch.setattr(calibration, "REPORT", package / "fit_report.csv")
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in package.iterdir()}
+    calibration.calibrate(stages=(), out=None, log=lambda text: None)  # --install, nothing refitted
+    assert before == {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in package.iterdir()}
+    out = tmp_path / "refit"
+    calibration.calibrate(stages=(), out=out, log=lambda text: None)  # --out: the package's values, copied
+    assert sorted(p.name for p in out.iterdir()) == ["area_factors.csv", "fit_report.csv", "parameters.csv"]
+    assert (out / "fit_report.csv").read_bytes() == (package / "fit_report.csv").read_bytes()
+    changed = calibration._write_fitted(out, {"employment.sickness_hr": 9.0}, {}, sample=1, seed=2, horizon=3)
+    assert changed == [out / "parameters.csv"]
+    assert "employment.sickness_hr,9\n" in (out / "parameters.csv").read_text()
 
 
 def test_calibrate_refuses_an_out_that_holds_files(tmp_path):

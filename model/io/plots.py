@@ -162,3 +162,36 @@ def plot_run(result: RunResult, folder: Path) -> list[str]:
     if result.fiscal is not None and result.programmes is not None:
         names += plot_fiscal(result, folder)
     return names
+
+
+def plot_indices(indices: pd.DataFrame, method: str, folder: Path) -> list[str]:
+    """Global sensitivity: per output, Morris mu* against sigma, or Sobol' S1 and ST bars, with intervals.
+
+    Morris: parameters far to the right matter; high sigma (above the diagonal's neighbourhood) means
+    non-linear effects or interactions. Sobol': S1 is the share of variance a parameter explains alone, ST
+    with its interactions; bars show the 95% bootstrap intervals.
+    """
+    written = []
+    for output, rows in indices.groupby("output", sort=False):
+        fig, ax = plt.subplots(figsize=(7, 0.35 * len(rows) + 2.5))
+        if method == "morris":
+            ax.errorbar(rows["mu_star"], rows["sigma"], xerr=rows["mu_star_conf"], fmt="o", capsize=3)
+            for _, r in rows.iterrows():
+                ax.annotate(r["parameter"], (r["mu_star"], r["sigma"]), fontsize=7, xytext=(4, 2),
+                            textcoords="offset points")  # fmt: skip
+            top = max(rows["mu_star"].max(), rows["sigma"].max()) * 1.1 or 1
+            ax.plot([0, top], [0, top], color="grey", linewidth=0.8, linestyle=":", label="sigma = mu*")
+            ax.set_xlabel("mu* (mean absolute elementary effect)")
+            ax.set_ylabel("sigma (spread of elementary effects)")
+            ax.legend(loc="upper left", fontsize=8)
+        else:
+            y = np.arange(len(rows))
+            ax.barh(y - 0.2, rows["S1"], 0.4, xerr=rows["S1_conf"], label="S1 (first order)", capsize=2)
+            ax.barh(y + 0.2, rows["ST"], 0.4, xerr=rows["ST_conf"], label="ST (total)", capsize=2)
+            ax.set_yticks(y, rows["parameter"], fontsize=8)
+            ax.set_xlabel("share of the output's variance")
+            ax.legend(loc="lower right", fontsize=8)
+        ax.set_title(f"{method}: {output}", fontsize=10)
+        fig.tight_layout()
+        written.append(_save(fig, folder, f"{method}_{slug(output)}.png"))
+    return written

@@ -237,24 +237,28 @@ def write_run(
     return _write_folder(out, fill)
 
 
-def write_table(
-    frame: pd.DataFrame,
+def write_tables(
+    frames: dict[str, pd.DataFrame],
     out: Path | OutputFolder,
-    name: str,
     *,
     scenario: Scenario,
     scenario_file: str,
     started: dt.datetime,
     workers: int | None = None,
     notes: Sequence[str] = (),
+    plot: Callable[[Path], list[str]] | None = None,
 ) -> Path:
-    """Write one table and its manifest to ``out`` atomically; return its path.
+    """Write tables (by file name), optional plots (``plot(folder)``) and a manifest to ``out`` atomically.
 
-    ``started`` is when the command began computing; the manifest's finish time is now.
+    ``started`` is when the command began computing; the manifest's finish time is now. Returns the folder.
     """
 
     def fill(staging: Path) -> dict[str, object]:
-        write_csv(frame, staging / name)
+        for name, frame in frames.items():
+            write_csv(frame, staging / name)
+        if plot is not None:
+            (staging / "plots").mkdir()
+            plot(staging / "plots")
         return build_manifest(
             scenario,
             scenario_file,
