@@ -92,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="output folder (default outputs/<name>/<timestamp>)")
     run.add_argument("--replications", type=_positive, help="override the scenario's replications")
     run.add_argument("--seed", type=_non_negative, help="override the scenario's seed")
+    run.add_argument(
+        "--draws",
+        type=_non_negative,
+        default=0,
+        help="parameter draws from the parameters' distributions, each run with the replications (default 0)",
+    )
     run.add_argument("--workers", type=_positive, help=WORKERS_HELP)
     _scenario_options(run)
     run.add_argument("--no-plots", action="store_true", help="skip the plots")
@@ -339,12 +345,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = _load(args)
     with _claim_output(args, scenario, "") as folder:
         print(
-            f"Running {scenario.name}: {scenario.replications} replication(s), {scenario.horizon_months} "
+            f"Running {scenario.name}: "
+            + (f"{args.draws} parameter draws x " if args.draws else "")
+            + f"{scenario.replications} replication(s), {scenario.horizon_months} "
             f"months, areas {', '.join(scenario.population.areas)} at scale {scenario.population.scale:g}",
             file=sys.stderr,
         )
-        with _executor(args, scenario.replications) as executor:
-            result = ensemble.run(scenario, executor=executor, progress=_Progress("replication", args.quiet))
+        with _executor(args, scenario.replications * max(args.draws, 1)) as executor:
+            result = ensemble.run(
+                scenario, executor=executor, progress=_Progress("replication", args.quiet), draws=args.draws
+            )
         written = writers.write_run(
             result, folder, scenario_file=args.scenario, plot=None if args.no_plots else plots.plot_run
         )
@@ -434,7 +444,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``healthwork sensitivity``."""
     from model.experiments import global_sensitivity as gsa
-    from model.experiments.sensitivity import affects, assumption_paths, one_at_a_time
+    from model.experiments.sensitivity import assumption_paths, one_at_a_time
 
     scenario = _load(args)
     named = [*args.parameters, *(p.strip() for p in (args.params or "").split(",") if p.strip())]
@@ -457,7 +467,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     else:
         from model.io.plots import plot_indices
 
-        paths = named or [p for p in assumption_paths(scenario) if affects(scenario, p)]
+        paths = named or [p for p in assumption_paths(scenario) if scenario.affected_by(p)]
         outputs = (
             [o.strip() for o in args.outputs.split(",")] if args.outputs else gsa.default_outputs(scenario)
         )

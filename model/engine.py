@@ -240,6 +240,7 @@ def simulate(
     scenario: Scenario,
     *,
     replication: int = 0,
+    draw: int = 0,
     params: Parameters | None = None,
     profiles: Sequence[AreaProfile] | None = None,
     housing: Sequence[HousingProfile] | None = None,
@@ -251,6 +252,8 @@ def simulate(
     Args:
         scenario: the validated scenario.
         replication: replication number (selects the random streams).
+        draw: parameter draw number (selects the random streams with the replication; the draw's parameter
+            values are already in ``scenario``, see :mod:`model.experiments.uncertainty`).
         params: resolved parameters (by default the scenario's own, see :meth:`Scenario.resolved_parameters`).
         profiles: area profiles to use instead of the packaged ones (calibration reference populations).
         housing: their housing profiles (by default the packaged ones of the same areas).
@@ -264,7 +267,7 @@ def simulate(
     """
     params = scenario.resolved_parameters() if params is None else params
     context = RunContext.build(scenario, params, profiles, housing)
-    streams = Streams(scenario.seed, replication)
+    streams = Streams(scenario.seed, replication, draw)
     start = burned_in_population(context, streams)
     horizon = scenario.horizon_months
     counts, ledgers, simulated, record = {}, {}, False, None

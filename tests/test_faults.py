@@ -21,7 +21,6 @@ import pytest
 from model import cli
 from model.experiments import calibration, executors
 from model.experiments.executors import Interrupted, SerialExecutor, cpus_available, make_executor
-from model.experiments.sensitivity import affects
 from model.io.writers import OutputFolder
 from tests.conftest import FIXTURES, ROOT, small_scenario
 
@@ -314,9 +313,9 @@ def test_command_manifests_record_when_the_command_started(tmp_path, monkeypatch
 
 def test_sensitivity_skips_parameters_that_cannot_change_the_scenario(tmp_path):
     baseline = small_scenario()
-    assert not affects(baseline, "services.ips.engagement")
-    assert not affects(baseline, "appraisal.displacement")
-    assert affects(baseline, "employment.duration.ratio")
+    assert not baseline.affected_by("services.ips.engagement")
+    assert not baseline.affected_by("appraisal.displacement")
+    assert baseline.affected_by("employment.duration.ratio")
     done = healthwork(
         "sensitivity", BASE, "--parameter", "services.ips.engagement",
         "--parameter", "employment.duration.ratio", "--out", tmp_path / "s",

@@ -24,6 +24,7 @@ import yaml
 from model.config.errors import Problem, did_you_mean, shown
 
 STATUSES = ("sourced", "derived", "fallback", "assumption", "fitted")
+DISTRIBUTION_BASES = ("half_to_double", "judgement", "setting", "statutory", "convention")  # parameters.yaml
 AREA_FACTORS = ("job_entry", "unemployment", "sickness")
 
 
@@ -42,7 +43,10 @@ class Parameter:
     note: str = ""
     url: str = ""
     layer: str = "default"
-    distribution: Mapping[str, Mapping[str, float]] | None = None  # uncertainty, e.g. {uniform: {low, high}}
+    distribution: Mapping[str, Mapping[str, float]] | str | None = (
+        None  # e.g. {uniform: {low, high}}, "fixed"
+    )
+    distribution_basis: str = ""  # one of DISTRIBUTION_BASES: how the distribution was chosen
 
     def check(self, value: object) -> str | None:
         """Return why ``value`` is not acceptable for this parameter, or None."""
@@ -159,6 +163,9 @@ def _read_defaults() -> dict[str, Parameter]:
             raise ValueError(f"parameters.yaml: {path}: status must be one of {STATUSES}")
         if node["status"] == "derived" and not node.get("note"):
             raise ValueError(f"parameters.yaml: {path}: a derived parameter states its derivation in note")
+        reason = _distribution_problem(node)
+        if reason:
+            raise ValueError(f"parameters.yaml: {path}: {reason}")
         entries[path] = Parameter(
             path=path,
             value=float(node["value"]),
@@ -171,8 +178,41 @@ def _read_defaults() -> dict[str, Parameter]:
             note=str(node.get("note", "")),
             url=str(node.get("url", "")),
             distribution=node.get("distribution"),
+            distribution_basis=str(node.get("distribution_basis", "")),
         )
     return entries
+
+
+def _distribution_problem(node: Mapping[str, object]) -> str | None:
+    """Why a leaf's uncertainty is not stated properly (an assumption must state one), or None."""
+    dist, basis = node.get("distribution"), node.get("distribution_basis")
+    if dist is None:
+        return (
+            "an assumption states its distribution and distribution_basis"
+            if node["status"] == "assumption"
+            else None
+        )
+    if basis not in DISTRIBUTION_BASES:
+        return f"distribution_basis must be one of {DISTRIBUTION_BASES}, got {basis!r}"
+    if dist == "fixed":
+        return (
+            None
+            if basis in ("setting", "statutory", "convention")
+            else "only a setting, statutory or convention value is fixed"
+        )
+    if not isinstance(dist, Mapping) or len(dist) != 1:
+        return "distribution must be fixed, {uniform|loguniform: {low, high}} or {lognormal: {median, p95}}"
+    ((kind, spec),) = dist.items()
+    lo, hi = node.get("min"), node.get("max")
+    if kind == "loguniform" and set(spec) == {"low", "high"} and not 0 < spec["low"] < spec["high"]:
+        return f"a log-uniform range must be above 0, got {dist!r}"
+    if kind in ("uniform", "loguniform") and set(spec) == {"low", "high"} and spec["low"] < spec["high"]:
+        if (lo is not None and spec["low"] < lo) or (hi is not None and spec["high"] > hi):
+            return "the uniform range goes beyond the leaf's bounds"
+        return None
+    if kind == "lognormal" and set(spec) == {"median", "p95"} and 0 < spec["median"] < spec["p95"]:
+        return None
+    return f"malformed distribution {dist!r}"
 
 
 def read_csv_rows(source: Path | Traversable) -> list[dict[str, str]]:

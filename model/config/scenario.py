@@ -372,6 +372,17 @@ class Scenario(_Strict):
         year, month = self.start.split("-")
         return int(year), int(month)
 
+    def affected_by(self, path: str) -> bool:
+        """Whether a parameter can change this scenario's results.
+
+        A programme type's settings (``services.<type>.*``) only if it runs a programme of that type; the
+        appraisal's only with programmes; every other parameter always.
+        """
+        head, _, rest = path.partition(".")
+        if head == "services":
+            return rest.partition(".")[0] in {p.type for p in self.programmes}
+        return head != "appraisal" or self.has_programmes()
+
     def has_programmes(self) -> bool:
         """Whether the scenario arm can differ from the counterfactual."""
         return bool(self.programmes)

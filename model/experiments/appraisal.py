@@ -182,8 +182,12 @@ class Books:
         return values[..., [i for i, (p, _) in enumerate(self.lines) if p == payer]].sum(axis=-1)
 
 
-def fiscal_frame(books: Books) -> pd.DataFrame:
-    """fiscal.csv: values by arm, replication, fiscal year, area, payer and item, nominal and real."""
+def fiscal_frame(books: Books, first_replication: int = 0) -> pd.DataFrame:
+    """fiscal.csv: values by arm, replication, fiscal year, area, payer and item, nominal and real.
+
+    Replications are numbered from ``first_replication`` (a parameter draw's books start after the earlier
+    draws' replications).
+    """
     areas = [*books.scenario.population.areas, ALL_AREAS]
     years = sorted(set(books.years))
     labels = np.array([year_label(y) for y in years])
@@ -198,7 +202,7 @@ def fiscal_frame(books: Books) -> pd.DataFrame:
             by_year = np.stack([v[:, books.years == y].sum(axis=1) for y in years], axis=1)
             columns = {
                 "arm": arm,
-                "replication": (0, np.arange(by_year.shape[0])),
+                "replication": (0, first_replication + np.arange(by_year.shape[0])),
                 "fiscal_year": (1, labels),
                 "area": (2, areas),
                 "payer": (3, [p for p, _ in books.lines]),
@@ -316,8 +320,29 @@ def summary_rows(books: Books, metrics: dict[str, np.ndarray]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["arm", "area", "programme", "metric", *STATISTICS])
 
 
-def value_for_money(books: Books, metrics: dict[str, np.ndarray]) -> pd.DataFrame:
-    """The ledger view: fiscal, economic and social value (present values), costs, benefit-cost ratios."""
+def value_for_money(books: Sequence[Books], metrics: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The ledger view: fiscal, economic and social value (present values), costs, benefit-cost ratios.
+
+    ``books`` holds one set of books per parameter draw (one without draws), in the order of ``metrics``'
+    replications.
+    """
+    parts, first = [], 0
+    for book in books:
+        last = first + len(book.nominal["scenario"])
+        parts.append(_vfm_measures(book, {k: v[first:last] for k, v in metrics.items()}))
+        first = last
+    measures = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+    rows = []
+    for a, area in enumerate([*books[0].scenario.population.areas, ALL_AREAS]):
+        for name, x in measures.items():
+            stats = describe(x[:, a])
+            band = vfm_band(stats[0]) if name in ("bcr", "fiscal_bcr") else ""
+            rows.append([area, name, *stats, band])
+    return pd.DataFrame(rows, columns=list(VFM_COLUMNS))
+
+
+def _vfm_measures(books: Books, metrics: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per replication and area: present values (fiscal, economic, social value, costs) and the ratios."""
     i = books.impacts
     discount = books.discount[None, :, None]
 
@@ -330,7 +355,7 @@ def value_for_money(books: Books, metrics: dict[str, np.ndarray]) -> pd.DataFram
     cost = pv(i["programme_cost"])
     total = fiscal_value + economic + social
     with np.errstate(invalid="ignore", divide="ignore"):
-        measures = {
+        return {
             "fiscal_benefit_pv_gbp": fiscal_value,
             "economic_benefit_pv_gbp": economic,
             "social_benefit_pv_gbp": social,
@@ -339,10 +364,3 @@ def value_for_money(books: Books, metrics: dict[str, np.ndarray]) -> pd.DataFram
             "bcr": np.where(cost > 0, total / cost, np.nan),
             "fiscal_bcr": np.where(cost > 0, fiscal_value / cost, np.nan),
         }
-    rows = []
-    for a, area in enumerate([*books.scenario.population.areas, ALL_AREAS]):
-        for name, x in measures.items():
-            stats = describe(x[:, a])
-            band = vfm_band(stats[0]) if name in ("bcr", "fiscal_bcr") else ""
-            rows.append([area, name, *stats, band])
-    return pd.DataFrame(rows, columns=list(VFM_COLUMNS))

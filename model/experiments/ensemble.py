@@ -21,7 +21,7 @@ from model.config.vocabulary import ALL_AREAS, ALL_PROGRAMMES, ARMS, CONDITIONS,
 from model.core.metrics import CountArrays, in_group
 from model.core.tables import STATISTICS, describe, summarise, tidy
 from model.engine import ReplicationResult, simulate
-from model.experiments import appraisal
+from model.experiments import appraisal, uncertainty
 from model.experiments.executors import Executor, SerialExecutor
 from model.programmes.services import COUNTS
 
@@ -45,18 +45,20 @@ class RunResult:
     distance: pd.DataFrame | None = None
     fiscal: pd.DataFrame | None = None
     value_for_money: pd.DataFrame | None = None
+    draws: int = 0
+    uncertainty: dict[str, pd.DataFrame] | None = None  # with draws: draws.csv, variance_components.csv...
 
 
-def _replicate(job: tuple[Scenario, int]) -> ReplicationResult:
-    scenario, replication = job
-    return simulate(scenario, replication=replication)
+def _replicate(job: tuple[Scenario, int, int]) -> ReplicationResult:
+    scenario, replication, draw = job
+    return simulate(scenario, replication=replication, draw=draw)
 
 
 def run_replications(
-    scenario: Scenario, executor: Executor, progress: Callable[[int, int], None] | None = None
+    plans: Sequence[Scenario], executor: Executor, progress: Callable[[int, int], None] | None = None
 ) -> list[ReplicationResult]:
-    """Run every replication through ``executor`` and return them in order."""
-    jobs = [(scenario, r) for r in range(scenario.replications)]
+    """Run every replication of each parameter draw's scenario (``plans``, draw-major) via ``executor``."""
+    jobs = [(plan, r, d) for d, plan in enumerate(plans) for r in range(plan.replications)]
     return executor.map(_replicate, jobs, progress)
 
 
@@ -258,6 +260,7 @@ def run(
     *,
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
+    draws: int = 0,
 ) -> RunResult:
     """Run a scenario's ensemble and tabulate it.
 
@@ -265,20 +268,35 @@ def run(
         scenario: the validated scenario.
         executor: where replications run (default: serially in this process).
         progress: called with (done, total) as replications finish.
+        draws: parameter draws (:mod:`model.experiments.uncertainty`), each run with the scenario's
+            replications; 0 runs the scenario's own values once. With draws, ``replication`` in the tables
+            is ``draw x replications + replication`` and the intervals cover parameter and stochastic
+            uncertainty.
 
     """
     executor = executor or SerialExecutor()
     started = dt.datetime.now(dt.UTC)
-    results = run_replications(scenario, executor, progress)
+    drawn = [uncertainty.draw_scenario(scenario, d) for d in range(draws)]
+    plans = [plan for plan, _ in drawn] or [scenario]
+    results = run_replications(plans, executor, progress)
     values = {arm: metric_values(scenario, results, arm) for arm in ARMS}
     summary = summary_frame(scenario, values)
-    fiscal_table = vfm = None
+    fiscal_table = vfm = metrics = None
     if results[0].ledgers is not None:
         factors = area_factors(scenario)
-        books = appraisal.Books(scenario, results, factors)
-        metrics = appraisal.impact_metrics(books, results, factors)
-        fiscal_table = appraisal.fiscal_frame(books)
-        summary = pd.concat([summary, appraisal.summary_rows(books, metrics)], ignore_index=True)
+        size = scenario.replications
+        books = [
+            appraisal.Books(plan, results[d * size : (d + 1) * size], factors) for d, plan in enumerate(plans)
+        ]
+        per_draw = [
+            appraisal.impact_metrics(book, results[d * size : (d + 1) * size], factors)
+            for d, book in enumerate(books)
+        ]
+        metrics = {name: np.concatenate([m[name] for m in per_draw]) for name in per_draw[0]}
+        fiscal_table = pd.concat(
+            [appraisal.fiscal_frame(book, d * size) for d, book in enumerate(books)], ignore_index=True
+        )
+        summary = pd.concat([summary, appraisal.summary_rows(books[0], metrics)], ignore_index=True)
         vfm = appraisal.value_for_money(books, metrics)
     programmes = distance = None
     if scenario.has_programmes():
@@ -298,4 +316,35 @@ def run(
         distance=distance,
         fiscal=fiscal_table,
         value_for_money=vfm,
+        draws=draws,
+        uncertainty=_uncertainty_tables(scenario, drawn, values["scenario"], metrics) if draws else None,
     )
+
+
+def _uncertainty_tables(
+    scenario: Scenario,
+    drawn: Sequence[tuple[Scenario, dict[str, float]]],
+    levels: np.ndarray,
+    metrics: dict[str, np.ndarray] | None,
+) -> dict[str, pd.DataFrame]:
+    """draws.csv, variance_components.csv and, with programmes, ce_plane.csv, ceac.csv and evppi.csv."""
+    draws, size = len(drawn), scenario.replications
+    theta = pd.DataFrame([values for _, values in drawn])
+    long = theta.reset_index(names="draw").melt(id_vars="draw", var_name="parameter", value_name="value")
+    tables = {"draws.csv": long.sort_values(["draw", "parameter"], kind="stable")}
+    names = [m.name for m in in_group("population")]
+    per_run = {("scenario", n): levels[:, -1, -1, names.index(n)] for n in uncertainty.HEADLINE["scenario"]}
+    if metrics is not None and scenario.has_programmes():
+        per_run |= {("impact", n): metrics[n][:, -1] for n in uncertainty.HEADLINE["impact"]}
+    components = uncertainty.variance_components(per_run, draws, size)
+    tables["variance_components.csv"] = uncertainty.variance_frame(components, ALL_AREAS)
+    if metrics is not None and scenario.has_programmes():
+
+        def by_draw(name: str) -> np.ndarray:
+            return metrics[name][:, -1].reshape(draws, size).mean(axis=1)
+
+        qalys = by_draw("qaly_gain") if "qaly_gain" in metrics else None
+        varying = theta.loc[:, theta.nunique() > 1]
+        effect = by_draw("additional_employed_person_months") / 12
+        tables |= uncertainty.decision_tables(effect, -by_draw("npv_net_exchequer_gbp"), qalys, varying)
+    return tables

@@ -7,7 +7,8 @@ the scenario's seed and replications (common random numbers across the design: r
 parameters), and :func:`analyse` hands the outputs to SALib's ``analyze`` with a fixed seed for the bootstrap
 intervals. A failed row stops the analysis with the row and its values named; no row is dropped.
 
-Ranges: a parameter's uncertainty distribution in ``parameters.yaml`` where it has a uniform one, otherwise
+Ranges: a parameter's uncertainty range in ``parameters.yaml`` where it has a uniform or log-uniform one
+(sampled uniformly here all the same), otherwise
 its value times the ``low`` and ``high`` factors (as one-at-a-time sensitivity), kept within its bounds;
 sampled uniformly. Whole-number parameters are rounded, so they act as steps.
 
@@ -151,7 +152,8 @@ def parameter_ranges(
     bounds, integer, degenerate = [], [], []
     for path in paths:
         entry = params.entry(path)
-        uniform = (entry.distribution or {}).get("uniform")
+        dist = entry.distribution if isinstance(entry.distribution, dict) else {}
+        uniform = dist.get("uniform") or dist.get("loguniform")
         lo, hi = (uniform["low"], uniform["high"]) if uniform else (entry.value * low, entry.value * high)
         lo, hi = min(lo, hi), max(lo, hi)
         if entry.min is not None:

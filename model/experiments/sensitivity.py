@@ -43,17 +43,13 @@ def settings(scenario: Scenario, path: str, low: float, high: float) -> list[tup
 
 
 def assumption_paths(scenario: Scenario) -> list[str]:
-    """Every parameter whose value is a modelling assumption."""
+    """Every uncertain modelling assumption (not a fixed setting, statutory value or convention)."""
     params = scenario.resolved_parameters()
-    return [p for p in params if params.entry(p).status == "assumption"]
-
-
-def affects(scenario: Scenario, path: str) -> bool:
-    """Whether a parameter can change the scenario's results (see the module docstring)."""
-    head, _, rest = path.partition(".")
-    if head == "services":
-        return rest.partition(".")[0] in {p.type for p in scenario.programmes}
-    return head != "appraisal" or scenario.has_programmes()
+    return [
+        p
+        for p in params
+        if params.entry(p).status == "assumption" and params.entry(p).distribution != "fixed"
+    ]
 
 
 def one_at_a_time(
@@ -79,8 +75,8 @@ def one_at_a_time(
             Problem("command line", "--parameter", f"unknown parameter '{p}'" + did_you_mean(p, params))
             for p in unknown
         )
-    skipped = [p for p in paths if not affects(scenario, p)]
-    paths = [p for p in paths if affects(scenario, p)]
+    skipped = [p for p in paths if not scenario.affected_by(p)]
+    paths = [p for p in paths if scenario.affected_by(p)]
     plan = [(path, name, value) for path in paths for name, value in settings(scenario, path, low, high)]
     total = 1 + sum(name != "base" for _, name, _ in plan)
     if say:

@@ -161,6 +161,40 @@ def plot_run(result: RunResult, folder: Path) -> list[str]:
         names += plot_programmes(result, folder) + plot_job_starts(result, folder)
     if result.fiscal is not None and result.programmes is not None:
         names += plot_fiscal(result, folder)
+    if result.uncertainty and "ce_plane.csv" in result.uncertainty:
+        names += plot_decision(result.uncertainty, folder)
+    return names
+
+
+def plot_decision(tables: dict[str, pd.DataFrame], folder: Path) -> list[str]:
+    """The cost-effectiveness plane (one point per parameter draw) and the acceptability curve with EVPI."""
+    ce, curve = tables["ce_plane.csv"], tables["ceac.csv"]
+    fig, ax = plt.subplots(figsize=(6.5, 5))
+    ax.scatter(ce["additional_employed_person_years"], ce["net_cost_gbp"] / 1e6, s=14, alpha=0.7)
+    ax.axhline(0, color="grey", linewidth=0.8)
+    ax.axvline(0, color="grey", linewidth=0.8)
+    ax.scatter([ce["additional_employed_person_years"].mean()], [ce["net_cost_gbp"].mean() / 1e6], marker="x",
+               color="black", s=60, label="mean")  # fmt: skip
+    ax.set_xlabel("additional employed person-years")
+    ax.set_ylabel("net cost to the Exchequer (GBP million, NPV; below 0: it saves)")
+    ax.set_title("Cost-effectiveness plane: one point per parameter draw", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    names = [_save(fig, folder, "ce_plane.png")]
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    wtp = curve["wtp_gbp_per_employed_person_year"] / 1000
+    ax.plot(wtp, curve["probability_cost_effective"], marker="o", markersize=3, label="P(net benefit > 0)")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("willingness to pay (GBP thousand per additional employed person-year)")
+    ax.set_ylabel("probability that funding is worth it")
+    other = ax.twinx()
+    other.plot(wtp, curve["evpi_gbp"] / 1e6, color="#d62728", linestyle="--", label="EVPI (GBP million)")
+    other.set_ylabel("EVPI (GBP million)", color="#d62728")
+    ax.set_title("Cost-effectiveness acceptability curve and the value of perfect information", fontsize=10)
+    handles = [*ax.get_legend_handles_labels()[0], *other.get_legend_handles_labels()[0]]
+    ax.legend(handles=handles, loc="center right", fontsize=8)
+    fig.tight_layout()
+    names.append(_save(fig, folder, "ceac.png"))
     return names
 
 

@@ -208,6 +208,7 @@ def write_run(
             tables["fiscal.csv"] = result.fiscal
             if result.scenario.has_programmes():  # without programmes it is all zero by construction
                 tables["value_for_money.csv"] = result.value_for_money
+        tables |= result.uncertainty or {}
         tables["parameters.csv"] = pd.DataFrame(result.scenario.resolved_parameters().as_records())
         for name, frame in tables.items():
             write_csv(frame, staging / name)
@@ -219,6 +220,12 @@ def write_run(
             notes.append(
                 "The scenario starts before 2024/25, the first tax year with published rates in the model: "
                 "its fiscal ledger uses today's (2026/27) tax and benefit rules and prices for every month."
+            )
+        if result.draws:
+            notes.append(
+                f"{result.draws} parameter draws of {result.scenario.replications} replication(s) each: "
+                f"replication k in the tables is draw k // {result.scenario.replications}; intervals cover "
+                "parameter and stochastic uncertainty; draws.csv holds each draw's values."
             )
         if not result.scenario_simulated:
             notes.append(
@@ -296,6 +303,8 @@ def build_manifest(
         "seeds": {
             "seed": scenario.seed,
             "replications": scenario.replications,
+            "parameter_draws": "PCG64(SeedSequence(seed, spawn_key=(draw, stream_id('parameters.draw'), "
+            "stream_id(path)))): one uniform number per draw and parameter",
             "scheme": "PCG64(SeedSequence(seed, spawn_key=(draw, replication, stream_id, month + 1000)))",
             "stream_id": "first 8 bytes (little-endian, >> 1) of the SHA-256 of the stream's name",
             "streams": stream_ids(scenario),
