@@ -32,9 +32,10 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-# The tests also need the oracle extra (PolicyEngine UK, large): installed for them, not for `make run`.
+# The tests also need the oracle extra (PolicyEngine UK, large) and the dask extra (a real cluster on
+# loopback): installed for them and the benchmarks, not for `make run`.
 $(ORACLE): $(STAMP)
-	$(VENV)/bin/python -m pip install --quiet -e '.[dev,oracle]'
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev,oracle,dask]'
 	@touch $(ORACLE)
 
 run: $(STAMP)
@@ -53,8 +54,9 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format model tests benchmarks
 	$(VENV)/bin/ruff check --fix model tests benchmarks
 
-bench: $(STAMP)
+bench: $(ORACLE)
 	$(VENV)/bin/python benchmarks/engine.py
+	$(VENV)/bin/python benchmarks/executors.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

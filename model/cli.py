@@ -82,6 +82,21 @@ def _scenario_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _executor_options(parser: argparse.ArgumentParser) -> None:
+    """Where a command's jobs run."""
+    parser.add_argument("--workers", type=_positive, help=WORKERS_HELP)
+    parser.add_argument(
+        "--executor",
+        choices=("serial", "process", "dask"),
+        help="serial (this process), process (a local pool; the default with more than one worker) or dask",
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--scheduler", metavar="ADDRESS", help="dask: the scheduler's address, tcp://host:port"
+    )
+    where.add_argument("--scheduler-file", type=Path, metavar="FILE", help="dask: the scheduler's file")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = _Parser(prog="healthwork", description=__doc__.splitlines()[0])
@@ -98,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="parameter draws from the parameters' distributions, each run with the replications (default 0)",
     )
-    run.add_argument("--workers", type=_positive, help=WORKERS_HELP)
+    _executor_options(run)
     _scenario_options(run)
     run.add_argument("--no-plots", action="store_true", help="skip the plots")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -111,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--sample", type=_positive, default=200_000, help="residents per evaluation")
     calibrate.add_argument("--seed", type=_non_negative, default=20_130_601)
     calibrate.add_argument("--horizon", type=_positive, default=120, help="months per evaluation")
-    calibrate.add_argument("--workers", type=_positive, help=WORKERS_HELP)
+    _executor_options(calibrate)
     where = calibrate.add_mutually_exclusive_group()
     where.add_argument(
         "--out",
@@ -145,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     trial.add_argument("--out", type=Path, help="output folder (default outputs/<name>-trial/<timestamp>)")
     trial.add_argument("--replications", type=_positive, help="override the scenario's replications")
     trial.add_argument("--seed", type=_non_negative, help="override the scenario's seed")
-    trial.add_argument("--workers", type=_positive, help=WORKERS_HELP)
+    _executor_options(trial)
     _scenario_options(trial)
 
     sens = sub.add_parser(
@@ -192,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sens.add_argument("--replications", type=_positive, help="override the scenario's replications")
     sens.add_argument("--seed", type=_non_negative, help="override the scenario's seed")
-    sens.add_argument("--workers", type=_positive, help=WORKERS_HELP)
+    _executor_options(sens)
     _scenario_options(sens)
 
     vow = sub.add_parser(
@@ -251,17 +266,51 @@ class _Progress:
 
 
 def _executor(args: argparse.Namespace, jobs: int):
-    """The command's one executor: serial for one worker, else a reused local process pool.
+    """The command's one executor: ``--executor``, or serial for one worker and a local pool for more.
 
-    Workers are capped at the CPUs available (more only compete for them and take memory), and at the jobs.
+    Local workers are capped at the CPUs available (more only compete for them and take memory), and at the
+    jobs; a Dask cluster decides its own.
     """
-    from model.experiments.executors import cpus_available, make_executor
+    from model.experiments.executors import SerialExecutor, cpus_available, make_executor
 
+    kind = getattr(args, "executor", None)
+    dask_given = getattr(args, "scheduler", None) or getattr(args, "scheduler_file", None)
+    if dask_given and kind != "dask":
+        raise InputError([Problem("command line", "--scheduler", "needs --executor dask")])
+    if kind == "dask":
+        return _dask_executor(args)
+    if kind == "serial":
+        return SerialExecutor()
     available = cpus_available()
     asked = getattr(args, "workers", None)
     if asked is not None and asked > available:
         print(f"healthwork: --workers {asked}: using {available}, the CPUs available", file=sys.stderr)
-    return make_executor(min(asked or available, available, max(jobs, 1)))
+    workers = min(asked or available, available, max(jobs, 1))
+    if kind == "process":
+        from model.experiments.executors import ProcessExecutor
+
+        return ProcessExecutor(max(workers, 1))
+    return make_executor(workers)
+
+
+def _dask_executor(args: argparse.Namespace):
+    """Connect to the Dask scheduler named on the command line (exit 2 when it cannot be)."""
+    if not (args.scheduler or args.scheduler_file):
+        raise InputError(
+            [Problem("command line", "--executor", "dask needs --scheduler ADDRESS or --scheduler-file FILE")]
+        )
+    from model.experiments.executors import DaskExecutor
+
+    try:
+        return DaskExecutor(args.scheduler, None if args.scheduler_file is None else str(args.scheduler_file))
+    except ImportError:
+        reason = "needs the dask extra: pip install 'healthwork[dask]' (dask.distributed is not installed)"
+        raise InputError([Problem("command line", "--executor", reason)]) from None
+    except (OSError, TimeoutError, ValueError) as err:
+        where = args.scheduler or args.scheduler_file
+        raise InputError(
+            [Problem("command line", "--scheduler", f"cannot reach the Dask scheduler at {where}: {err}")]
+        ) from None
 
 
 def _load(args: argparse.Namespace):

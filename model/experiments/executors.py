@@ -8,6 +8,9 @@ executor or its number of workers.
 - :class:`ProcessExecutor`: a pool of spawned local processes, started once and reused by every ``map`` of
   the command (not one pool per parameter setting), at most one per CPU available. Each worker watches its
   parent and exits when the parent is gone (killed with ``kill -9``, say), so no worker is left running.
+- :class:`DaskExecutor`: a Dask distributed cluster (``dask.distributed``, the ``dask`` extra), reached by
+  scheduler address or scheduler file. Jobs go out as a sliding window of futures with explicit keys
+  (retried if a worker is lost); results come back to the driver, which alone writes files.
 
 A ``map`` interrupted by Ctrl-C raises :class:`Interrupted` carrying the results of the jobs that finished,
 so that a long command can keep them.
@@ -15,7 +18,9 @@ so that a long command can keep them.
 
 from __future__ import annotations
 
+import functools
 import importlib
+import itertools
 import multiprocessing
 import os
 import threading
@@ -106,11 +111,21 @@ def _exit_with_parent() -> None:
     os._exit(1)
 
 
-def _start_worker(modules: Iterable[str]) -> None:
-    """Worker initialiser: watch the parent, and import the plug-in modules that registered entries in it."""
-    threading.Thread(target=_exit_with_parent, name="exit-with-parent", daemon=True).start()
+def _plugin_modules() -> tuple[str, ...]:
+    """Modules outside the package that registered conditions, rates or programme types in this process."""
+    return tuple(sorted({m for r in (CONDITIONS, RATES, PROGRAMME_TYPES) for m in r.plugin_modules()}))
+
+
+def _import_plugins(modules: Iterable[str]) -> None:
+    """Import the plug-in modules that registered conditions, rates or programme types in the driver."""
     for name in modules:
         importlib.import_module(name)
+
+
+def _start_worker(modules: Iterable[str]) -> None:
+    """Process-pool worker initialiser: watch the parent, and import the driver's plug-in modules."""
+    threading.Thread(target=_exit_with_parent, name="exit-with-parent", daemon=True).start()
+    _import_plugins(modules)
 
 
 class ProcessExecutor:
@@ -128,12 +143,11 @@ class ProcessExecutor:
 
     def _ensure(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            plugins = {m for r in (CONDITIONS, RATES, PROGRAMME_TYPES) for m in r.plugin_modules()}
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(tuple(sorted(plugins)),),
+                initargs=(_plugin_modules(),),
             )
         return self._pool
 
@@ -172,6 +186,76 @@ class ProcessExecutor:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _call_with_plugins[Job, Result](
+    fn: Callable[[Job], Result], modules: tuple[str, ...], job: Job
+) -> Result:
+    """Run one job on a Dask worker after importing the driver's plug-in modules (a no-op once imported)."""
+    _import_plugins(modules)
+    return fn(job)
+
+
+class DaskExecutor:
+    """Jobs on a Dask cluster: a window of futures in flight, explicit keys, retries on worker loss.
+
+    Every job is a pure function of its arguments, so a job rerun after its worker died gives the same result
+    and outputs do not depend on which worker ran what. ``workers`` is the cluster's thread count when
+    connected (for the manifest).
+    """
+
+    def __init__(self, address: str | None = None, scheduler_file: str | None = None, retries: int = 3):
+        from distributed import Client
+
+        self._client = Client(address, scheduler_file=scheduler_file, set_as_default=False, timeout="10s")
+        self.workers = max(sum(self._client.nthreads().values()), 1)
+        self.retries = retries
+        self._batch = 0
+
+    def map[Job, Result](
+        self, fn: Callable[[Job], Result], jobs: Sequence[Job], progress: Progress | None = None
+    ) -> list[Result]:
+        """``fn`` over ``jobs`` on the cluster, in job order."""
+        from distributed import as_completed as dask_completed
+
+        self._batch += 1
+        call = functools.partial(_call_with_plugins, fn, _plugin_modules())
+        window = max(2 * self.workers, 1)
+        pending = iter(enumerate(jobs))
+        keys: dict[str, int] = {}
+        finished: dict[int, Any] = {}
+        try:
+            first = [self._submit(call, job, i, keys) for i, job in itertools.islice(pending, window)]
+            running = dask_completed(first, loop=self._client.loop)
+            for done, future in enumerate(running, 1):
+                finished[keys[future.key]] = future.result()
+                future.release()
+                for i, job in itertools.islice(pending, 1):
+                    running.add(self._submit(call, job, i, keys))
+                if progress:
+                    progress(done, len(jobs))
+        except KeyboardInterrupt:
+            self._client.cancel([f for f in self._client.futures.values() if f.key in keys])
+            raise Interrupted(finished, len(jobs)) from None
+        return [finished[i] for i in range(len(jobs))]
+
+    def _submit(self, call: Callable, job: Any, index: int, keys: dict[str, int]):
+        key = f"healthwork-{os.getpid()}-{self._batch}-{index}"
+        keys[key] = index
+        return self._client.submit(call, job, key=key, pure=False, retries=self.retries)
+
+    def close(self) -> None:
+        """Disconnect from the cluster (it keeps running)."""
+        self._client.close()
+
+    def __enter__(self) -> DaskExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+EXECUTORS = ("serial", "process", "dask")
 
 
 def make_executor(workers: int | None) -> SerialExecutor | ProcessExecutor:
