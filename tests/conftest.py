@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,17 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 POPULATION_METRICS = tuple(m.name for m in in_group("population"))
 FLOW_METRICS = tuple(m.name for m in in_group("population") if m.summary == "total")
+
+
+def healthwork(*args, cwd=ROOT, timeout=600) -> subprocess.CompletedProcess:
+    """Run the ``healthwork`` command in a new process (arguments may be paths or numbers)."""
+    return subprocess.run(
+        [sys.executable, "-m", "model.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+    )
 
 
 def small_scenario(**changes) -> Scenario:

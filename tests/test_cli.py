@@ -14,15 +14,9 @@ from model import cli
 from model.config.vocabulary import PAYERS
 from model.experiments import ensemble
 from model.io import writers as outputs
-from tests.conftest import FIXTURES, FLOW_METRICS, POPULATION_METRICS, ROOT
+from tests.conftest import FIXTURES, FLOW_METRICS, POPULATION_METRICS, ROOT, healthwork
 
 BASE = FIXTURES / "good" / "base.yaml"
-
-
-def healthwork(*args, cwd=ROOT):
-    return subprocess.run(
-        [sys.executable, "-m", "model.cli", *map(str, args)], capture_output=True, text=True, cwd=cwd
-    )
 
 
 @pytest.fixture(scope="module")

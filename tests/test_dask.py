@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, healthwork
 
 pytest.importorskip("distributed")
 
@@ -64,16 +64,6 @@ def cluster(tmp_path_factory):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(30)
-
-
-def healthwork(*args, timeout=600):
-    return subprocess.run(
-        [sys.executable, "-m", "model.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=timeout,
-    )
 
 
 def test_outputs_are_byte_identical_on_serial_process_and_dask_executors(cluster, tmp_path):

@@ -22,20 +22,10 @@ from model import cli
 from model.experiments import calibration, executors
 from model.experiments.executors import Interrupted, SerialExecutor, cpus_available, make_executor
 from model.io.writers import OutputFolder
-from tests.conftest import FIXTURES, ROOT, small_scenario
+from tests.conftest import FIXTURES, ROOT, healthwork, small_scenario
 
 BASE = FIXTURES / "good" / "base.yaml"
 QUICK = ["--set", "simulation.burn_in_months=0", "--no-plots"]
-
-
-def healthwork(*args, cwd=ROOT, timeout=300):
-    return subprocess.run(
-        [sys.executable, "-m", "model.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=timeout,
-    )
 
 
 # ------------------------------------------------------------------------------------- hangs and leaks

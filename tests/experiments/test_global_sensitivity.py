@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,7 +9,7 @@ import pytest
 from model.config.errors import InputError
 from model.experiments import ensemble
 from model.experiments import global_sensitivity as gsa
-from tests.conftest import FIXTURES, ROOT, small_scenario
+from tests.conftest import FIXTURES, healthwork, small_scenario
 
 BASE = FIXTURES / "good" / "base.yaml"
 
@@ -98,12 +95,6 @@ def test_a_failed_design_row_stops_the_analysis_naming_the_row(monkeypatch):
             small_scenario(replications=1), "morris", ["employment.duration.ratio", "health.cmd.incidence"],
             samples=2, outputs=["employment_rate"],
         )  # fmt: skip
-
-
-def healthwork(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "model.cli", *map(str, args)], capture_output=True, text=True, cwd=ROOT
-    )
 
 
 def test_sobol_from_the_command_line_writes_indices_design_and_plots_alike_on_any_workers(tmp_path):

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from model.config.parameters import _distribution_problem, default_parameters
 from model.experiments import ensemble, uncertainty
-from tests.conftest import FIXTURES, ROOT, small_scenario
+from tests.conftest import FIXTURES, healthwork, small_scenario
 
 BASE = FIXTURES / "good" / "base.yaml"
 J = "judgement"
@@ -119,11 +116,17 @@ def test_run_with_draws_end_to_end_and_the_same_bytes_on_any_workers(tmp_path):
         "programmes:\n  - {name: ips, type: ips, staff_fte: 10, referral: {gp: 0.01}}\n"
     )
     for workers in (1, 2):
-        done = subprocess.run(
-            [sys.executable, "-m", "model.cli", "run", str(scenario), "--draws", "4",
-             "--workers", str(workers), "--out", str(tmp_path / f"w{workers}"), "--no-plots"],
-            capture_output=True, text=True, cwd=ROOT,
-        )  # fmt: skip
+        done = healthwork(
+            "run",
+            scenario,
+            "--draws",
+            4,
+            "--workers",
+            workers,
+            "--out",
+            tmp_path / f"w{workers}",
+            "--no-plots",
+        )
         assert done.returncode == 0, done.stderr
     out = tmp_path / "w1"
     for name in (
