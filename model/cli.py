@@ -333,14 +333,14 @@ def _load(args: argparse.Namespace):
     return load_scenario(args.scenario, sets)
 
 
-def _claim_output(args: argparse.Namespace, scenario, suffix: str):
-    """Claim ``--out`` or a new ``outputs/<name><suffix>/<timestamp>`` before computing anything."""
+def _claim_output(args: argparse.Namespace, name: str):
+    """Claim ``--out`` or a new ``outputs/<name>/<timestamp>`` before computing anything."""
     from model.io.writers import OutputFolder
 
     if args.out is not None:
         folder = OutputFolder.claim(args.out)
     else:
-        folder = OutputFolder.claim_default(Path("outputs"), scenario.slug() + suffix, dt.datetime.now())
+        folder = OutputFolder.claim_default(Path("outputs"), name, dt.datetime.now())
     for notice in folder.notices:
         print(f"healthwork: {notice}", file=sys.stderr)
     return folder
@@ -364,7 +364,7 @@ def _table_command(args: argparse.Namespace, scenario, suffix: str, name: str, c
     write = functools.partial(
         writers.write_tables, scenario=scenario, scenario_file=args.scenario, started=started
     )
-    with _claim_output(args, scenario, suffix) as folder:
+    with _claim_output(args, scenario.slug() + suffix) as folder:
         try:
             with _executor(args, scenario.replications) as executor:
                 tables = compute(executor)
@@ -392,7 +392,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from model.io import plots, writers
 
     scenario = _load(args)
-    with _claim_output(args, scenario, "") as folder:
+    with _claim_output(args, scenario.slug()) as folder:
         print(
             f"Running {scenario.name}: "
             + (f"{args.draws} parameter draws x " if args.draws else "")
@@ -428,32 +428,42 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """``healthwork calibrate``."""
+    """``healthwork calibrate``: into a claimed output folder, or with ``--install`` over the package's."""
+    from model.core.files import git_revision, package_versions
     from model.experiments.calibration import STAGES, calibrate
-    from model.io.writers import check_output_dir
+    from model.io import writers
 
-    out = None
-    if not args.install:
-        out = args.out or Path("outputs") / "calibration" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        reason = check_output_dir(out)
-        if reason:
-            raise InputError([Problem("command line", "--out", f"{out} {reason}")])
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise InputError(
-                [Problem("command line", "--out", f"{out}: cannot be created ({err.strerror})")]
-            ) from None
-    with _executor(args, len(STAGES) * 8) as executor:
-        calibrate(
-            stages=args.stages or STAGES,
-            sample=args.sample,
-            seed=args.seed,
-            horizon=args.horizon,
-            executor=executor,
-            progress=_Progress("area", False),
-            out=out,
-        )
+    def fit(out: Path | None) -> None:
+        with _executor(args, len(STAGES) * 8) as executor:
+            calibrate(
+                stages=args.stages or STAGES,
+                sample=args.sample,
+                seed=args.seed,
+                horizon=args.horizon,
+                executor=executor,
+                progress=_Progress("area", False),
+                out=out,
+            )
+
+    if args.install:
+        fit(None)
+        return 0
+    started = dt.datetime.now(dt.UTC)
+    folder = _claim_output(args, "calibration")
+
+    def fill(staging: Path) -> dict[str, object]:
+        fit(staging)
+        return {
+            "command": sys.argv,
+            "started": started.isoformat(timespec="seconds"),
+            "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "packages": package_versions(),
+            "git": git_revision(),
+        }
+
+    with folder:
+        written = writers.write_folder(folder, fill)
+    print(written)
     return 0
 
 

@@ -18,10 +18,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import model
 from model import cli
 from model.experiments import calibration, executors
 from model.experiments.executors import Interrupted, SerialExecutor, cpus_available, make_executor
-from model.io.writers import OutputFolder
+from model.io import writers
+from model.io.writers import HOST, OutputFolder
 from tests.conftest import FIXTURES, ROOT, healthwork, small_scenario
 
 BASE = FIXTURES / "good" / "base.yaml"
@@ -98,6 +100,29 @@ def test_workers_exit_when_the_parent_is_killed(tmp_path, sig):
     assert survivors == []
 
 
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+@pytest.mark.skipif(cpus_available() < 2, reason="needs two CPUs for two workers")
+def test_kill_term_stops_the_workers_jobs_at_once(tmp_path):
+    """Jobs already handed to the pool are stopped, not run to their end (each takes several seconds)."""
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "model.cli", "run", str(BASE), "--workers", "2", "--replications", "4",
+         "--set", "population={areas: [Liverpool], scale: 1.0}", "--set", "horizon_months=300",
+         "--out", str(tmp_path / "out"), *QUICK],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline, children = time.monotonic() + 120, []
+    while time.monotonic() < deadline and len(children) < 3:
+        time.sleep(0.2)
+        children = _children(parent.pid)
+    time.sleep(3)  # the workers are inside their first (long) job
+    began = time.monotonic()
+    parent.terminate()
+    assert parent.wait(60) == 130
+    assert time.monotonic() - began < 5, "the parent waited for its workers' jobs to finish"
+    time.sleep(1)
+    assert [pid for pid in children if _alive(pid)] == []
+
+
 def test_workers_are_capped_at_the_cpus_available(tmp_path):
     with make_executor(1000) as executor:
         assert executor.workers == cpus_available()
@@ -124,6 +149,10 @@ def test_workers_are_capped_at_the_cpus_available(tmp_path):
             "9999/00 is outside the years the model holds rules for",
         ),
         (["calibrate", "--out", "x", "--install"], "not allowed with argument"),
+        (
+            ["sensitivity", BASE, "--parameter", "services.ips.dropout"],
+            "none of the parameters can change this",
+        ),
     ],
 )
 def test_absurd_command_line_values_exit_2(args, message):
@@ -178,21 +207,41 @@ def test_a_second_run_into_a_busy_out_is_refused_at_start(tmp_path):
     with OutputFolder.claim(out):  # another run (this process) is writing there
         done = healthwork("run", BASE, "--out", out, *QUICK)
     assert done.returncode == 2
-    assert f"{out} is being written by another healthwork process (pid {os.getpid()})" in done.stderr
+    assert (
+        f"{out} is being written by another healthwork process (pid {os.getpid()} on {HOST})" in done.stderr
+    )
 
 
 def test_staging_left_by_a_killed_run_is_removed_by_the_next_and_said(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    stale = tmp_path / f".old.partial-{dead.pid}"
+    stale = tmp_path / f".old.healthwork-partial-{dead.pid}@{HOST}"
     stale.mkdir()
     (stale / "monthly.csv").write_text("half")
-    (tmp_path / ".old.lock").write_text(f"{dead.pid}\n")
+    (tmp_path / ".old.healthwork-lock").write_text(f"{dead.pid}@{HOST}\n")
+    elsewhere = tmp_path / f".shared.healthwork-partial-{dead.pid}@another-host"  # a run on another machine
+    elsewhere.mkdir()
+    (tmp_path / ".syncthing.lock").write_text(f"{dead.pid}\n")  # not healthwork's
     done = healthwork("run", BASE, "--replications", 1, "--out", tmp_path / "new", *QUICK)
     assert done.returncode == 0, done.stderr
-    assert not stale.exists() and not (tmp_path / ".old.lock").exists()
+    assert not stale.exists() and not (tmp_path / ".old.healthwork-lock").exists()
     assert f"removed {stale}, left by an interrupted run (process {dead.pid} is gone)" in done.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["new"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [elsewhere.name, ".syncthing.lock", "new"]
+
+
+def test_results_that_cannot_be_moved_into_place_are_kept_and_their_place_said(tmp_path):
+    scenario = model.load_scenario(
+        BASE, ["replications=1", "simulation.burn_in_months=0", "horizon_months=2"]
+    )
+    result = model.run(scenario)
+    folder = OutputFolder.claim(tmp_path / "out")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("someone wrote here during the run")
+    with pytest.raises(OSError, match="they are complete in") as caught:
+        writers.write_run(result, folder, scenario_file=str(BASE))
+    assert str(folder.staging) in str(caught.value)
+    assert (folder.staging / "monthly.csv").is_file() and (folder.staging / "manifest.json").is_file()
+    assert not folder.lock.exists()
 
 
 def test_kill_term_during_a_run_leaves_nothing_half_written(tmp_path):
@@ -202,7 +251,7 @@ def test_kill_term_during_a_run_leaves_nothing_half_written(tmp_path):
          "--set", "horizon_months=300", "--out", str(out), *QUICK],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    staging = tmp_path / f".out.partial-{run.pid}"
+    staging = tmp_path / f".out.healthwork-partial-{run.pid}@{HOST}"
     deadline = time.monotonic() + 60
     while not staging.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -341,6 +390,19 @@ def test_calibration_writes_where_asked_and_leaves_unchanged_files_untouched(tmp
     changed = calibration._write_fitted(out, {"employment.sickness_hr": 9.0}, {}, sample=1, seed=2, horizon=3)
     assert changed == [out / "parameters.csv"]
     assert "employment.sickness_hr,9\n" in (out / "parameters.csv").read_text()
+
+
+def test_calibrate_out_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    def fake(*, out, **kwargs):
+        (out / "parameters.csv").write_text("path,value\n")
+        if out.name.startswith(".fail"):  # the staging folder of --out .../fail
+            raise OSError("disk full")
+
+    monkeypatch.setattr(calibration, "calibrate", fake)
+    assert cli.main(["calibrate", "--out", str(tmp_path / "good"), "--executor", "serial"]) == 0
+    assert sorted(p.name for p in (tmp_path / "good").iterdir()) == ["manifest.json", "parameters.csv"]
+    assert cli.main(["calibrate", "--out", str(tmp_path / "fail"), "--executor", "serial"]) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good"]
 
 
 def test_calibrate_refuses_an_out_that_holds_files(tmp_path):

@@ -36,6 +36,10 @@ class InputError(Exception):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type, tuple[list[Problem]]]:
+        """Pickle by problems, so an error raised in a worker process reaches the command intact."""
+        return (InputError, (self.problems,))
+
 
 def shown(value: object) -> str:
     """A user's value as quoted in a message: its repr cut to one short line ; huge values never expand."""

@@ -47,6 +47,7 @@ class RunResult:
     value_for_money: pd.DataFrame | None = None
     draws: int = 0
     uncertainty: dict[str, pd.DataFrame] | None = None  # with draws: draws.csv, variance_components.csv...
+    at_all: dict[tuple[str, str], np.ndarray] | None = None  # (arm, metric) -> per-replication value at ALL
 
 
 def _replicate(job: tuple[Scenario, int, int]) -> ReplicationResult:
@@ -145,12 +146,20 @@ def outcome_per_replication(v: np.ndarray) -> np.ndarray:
     return out
 
 
-def summary_frame(scenario: Scenario, values: dict[str, np.ndarray]) -> pd.DataFrame:
-    """The summary across replications per arm (and impact, paired by replication), area and metric."""
-    areas = [*scenario.population.areas, ALL_AREAS]
-    names = [m.name for m in in_group("population")]
+def replication_outcomes(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each population metric's summarised value per replication, per arm and for the impact (paired).
+
+    Arrays are (replications, areas + ALL, metrics).
+    """
     outcomes = {arm: outcome_per_replication(values[arm]) for arm in ARMS}
     outcomes[IMPACT] = outcomes["scenario"] - outcomes["counterfactual"]
+    return outcomes
+
+
+def summary_frame(scenario: Scenario, outcomes: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The summary across replications per arm (and impact), area and metric."""
+    areas = [*scenario.population.areas, ALL_AREAS]
+    names = [m.name for m in in_group("population")]
     rows = []
     for arm, x in outcomes.items():
         stats = summarise(x)[:4]
@@ -280,7 +289,8 @@ def run(
     plans = [plan for plan, _ in drawn] or [scenario]
     results = run_replications(plans, executor, progress)
     values = {arm: metric_values(scenario, results, arm) for arm in ARMS}
-    summary = summary_frame(scenario, values)
+    outcomes = replication_outcomes(values)
+    summary = summary_frame(scenario, outcomes)
     fiscal_table = vfm = metrics = None
     if results[0].ledgers is not None:
         factors = area_factors(scenario)
@@ -298,6 +308,9 @@ def run(
         )
         summary = pd.concat([summary, appraisal.summary_rows(books[0], metrics)], ignore_index=True)
         vfm = appraisal.value_for_money(books, metrics)
+    names = [m.name for m in in_group("population")]
+    at_all = {(arm, n): x[:, -1, k] for arm, x in outcomes.items() for k, n in enumerate(names)}
+    at_all |= {(IMPACT, n): x[:, -1] for n, x in (metrics or {}).items()}
     programmes = distance = None
     if scenario.has_programmes():
         p_values = programme_values(scenario, results)
@@ -317,33 +330,33 @@ def run(
         fiscal=fiscal_table,
         value_for_money=vfm,
         draws=draws,
-        uncertainty=_uncertainty_tables(scenario, drawn, values["scenario"], metrics) if draws else None,
+        uncertainty=_uncertainty_tables(scenario, drawn, at_all) if draws else None,
+        at_all=at_all,
     )
 
 
 def _uncertainty_tables(
     scenario: Scenario,
     drawn: Sequence[tuple[Scenario, dict[str, float]]],
-    levels: np.ndarray,
-    metrics: dict[str, np.ndarray] | None,
+    at_all: dict[tuple[str, str], np.ndarray],
 ) -> dict[str, pd.DataFrame]:
     """draws.csv, variance_components.csv and, with programmes, ce_plane.csv, ceac.csv and evppi.csv."""
     draws, size = len(drawn), scenario.replications
     theta = pd.DataFrame([values for _, values in drawn])
     long = theta.reset_index(names="draw").melt(id_vars="draw", var_name="parameter", value_name="value")
     tables = {"draws.csv": long.sort_values(["draw", "parameter"], kind="stable")}
-    names = [m.name for m in in_group("population")]
-    per_run = {("scenario", n): levels[:, -1, -1, names.index(n)] for n in uncertainty.HEADLINE["scenario"]}
-    if metrics is not None and scenario.has_programmes():
-        per_run |= {("impact", n): metrics[n][:, -1] for n in uncertainty.HEADLINE["impact"]}
-    components = uncertainty.variance_components(per_run, draws, size)
+    programmes = scenario.has_programmes()
+    headline = [
+        (arm, n) for arm, names in uncertainty.HEADLINE.items() for n in names if programmes or arm != IMPACT
+    ]
+    components = uncertainty.variance_components({key: at_all[key] for key in headline}, draws, size)
     tables["variance_components.csv"] = uncertainty.variance_frame(components, ALL_AREAS)
-    if metrics is not None and scenario.has_programmes():
+    if programmes and (IMPACT, "npv_net_exchequer_gbp") in at_all:
 
         def by_draw(name: str) -> np.ndarray:
-            return metrics[name][:, -1].reshape(draws, size).mean(axis=1)
+            return at_all[(IMPACT, name)].reshape(draws, size).mean(axis=1)
 
-        qalys = by_draw("qaly_gain") if "qaly_gain" in metrics else None
+        qalys = by_draw("qaly_gain") if (IMPACT, "qaly_gain") in at_all else None
         varying = theta.loc[:, theta.nunique() > 1]
         effect = by_draw("additional_employed_person_months") / 12
         tables |= uncertainty.decision_tables(effect, -by_draw("npv_net_exchequer_gbp"), qalys, varying)

@@ -24,6 +24,7 @@ import itertools
 import multiprocessing
 import os
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
@@ -178,6 +179,9 @@ class ProcessExecutor:
 
     def _shutdown(self, wait: bool) -> None:
         if self._pool is not None:
+            if not wait:  # interrupted: jobs already handed to workers would otherwise run to their end
+                for process in list(getattr(self._pool, "_processes", {}).values()):
+                    process.terminate()
             self._pool.shutdown(wait=wait, cancel_futures=True)
             self._pool = None
 
@@ -210,6 +214,7 @@ class DaskExecutor:
         self._client = Client(address, scheduler_file=scheduler_file, set_as_default=False, timeout="10s")
         self.workers = max(sum(self._client.nthreads().values()), 1)
         self.retries = retries
+        self._prefix = f"healthwork-{uuid.uuid4().hex}"  # unique to this driver on a shared scheduler
         self._batch = 0
 
     def map[Job, Result](
@@ -223,26 +228,31 @@ class DaskExecutor:
         window = max(2 * self.workers, 1)
         pending = iter(enumerate(jobs))
         keys: dict[str, int] = {}
+        submitted: list = []
         finished: dict[int, Any] = {}
         try:
-            first = [self._submit(call, job, i, keys) for i, job in itertools.islice(pending, window)]
+            first = [
+                self._submit(call, job, i, keys, submitted) for i, job in itertools.islice(pending, window)
+            ]
             running = dask_completed(first, loop=self._client.loop)
             for done, future in enumerate(running, 1):
                 finished[keys[future.key]] = future.result()
                 future.release()
                 for i, job in itertools.islice(pending, 1):
-                    running.add(self._submit(call, job, i, keys))
+                    running.add(self._submit(call, job, i, keys, submitted))
                 if progress:
                     progress(done, len(jobs))
         except KeyboardInterrupt:
-            self._client.cancel([f for f in self._client.futures.values() if f.key in keys])
+            self._client.cancel([f for f in submitted if not f.done()])
             raise Interrupted(finished, len(jobs)) from None
         return [finished[i] for i in range(len(jobs))]
 
-    def _submit(self, call: Callable, job: Any, index: int, keys: dict[str, int]):
-        key = f"healthwork-{os.getpid()}-{self._batch}-{index}"
+    def _submit(self, call: Callable, job: Any, index: int, keys: dict[str, int], submitted: list):
+        key = f"{self._prefix}-{self._batch}-{index}"
         keys[key] = index
-        return self._client.submit(call, job, key=key, pure=False, retries=self.retries)
+        future = self._client.submit(call, job, key=key, pure=False, retries=self.retries)
+        submitted.append(future)
+        return future
 
     def close(self) -> None:
         """Disconnect from the cluster (it keeps running)."""

@@ -12,10 +12,14 @@ Ranges: a parameter's uncertainty range in ``parameters.yaml`` where it has a un
 its value times the ``low`` and ``high`` factors (as one-at-a-time sensitivity), kept within its bounds;
 sampled uniformly. Whole-number parameters are rounded, so they act as steps.
 
+Whole-number parameters rounded onto the grid can make a Morris step smaller than the grid's (or zero),
+which biases their mu*: prefer continuous parameters for Morris.
+
 Stochastic noise: each output is the mean of R replications, so part of its variance across rows is Monte
 Carlo noise, which inflates Sobol indices (and Morris sigma). Common random numbers keep that part small; the
-``noise_share`` column estimates it (the mean squared standard error of the rows' means, from each row's
-90% interval across replications assuming normality, over the variance of the outputs across rows).
+``noise_share`` column estimates it: the mean squared standard error of the rows' means (each row's
+variance across its replications over R) over the variance of the outputs across rows; NaN with one
+replication, where the noise cannot be seen.
 """
 
 from __future__ import annotations
@@ -39,7 +43,6 @@ INDEX_COLUMNS = {
 }
 CONF_LEVEL = 0.95
 RESAMPLES = 1000
-Z90 = 1.6448536269514722  # the 95th percentile of the standard normal: p95 - p05 = 2 x Z90 x sd
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,7 @@ def evaluate(
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Run the scenario at every design row; return each output's mean and its squared standard error.
+    """Run the scenario at every design row; return each output's mean and squared standard error.
 
     Outputs are read at the whole area (``ALL``), population-wide (programme ``all``), in the arm of
     :func:`output_arm`. A row that fails raises :class:`RuntimeError` naming the row and its values.
@@ -193,17 +196,19 @@ def evaluate(
         values = dict(zip(design.names, (float(v) for v in row), strict=True))
         changed = scenario.model_copy(update={"parameters": {**scenario.parameters, **values}})
         try:
-            summary = ensemble.run(changed, executor=executor).summary
+            result = ensemble.run(changed, executor=executor)
         except Exception as err:
             shown = ", ".join(f"{k}={v:.6g}" for k, v in values.items())
             raise RuntimeError(f"design row {i} ({shown}) failed: {err}; no indices were computed") from err
+        summary = result.summary
         picked = summary[
             (summary["arm"] == arm) & (summary["area"] == "ALL") & (summary["programme"] == "all")
         ]
-        picked = picked.set_index("metric").reindex(list(outputs))
-        means[i] = picked["mean"].to_numpy(float)
-        sd = (picked["p95"] - picked["p05"]).to_numpy(float) / (2 * Z90)
-        noise[i] = np.nan_to_num(sd) ** 2 / scenario.replications
+        means[i] = picked.set_index("metric").reindex(list(outputs))["mean"].to_numpy(float)
+        for j, name in enumerate(outputs):
+            x = result.at_all[(arm, name)]
+            with np.errstate(invalid="ignore"):
+                noise[i, j] = x.var(ddof=1) / len(x) if len(x) > 1 else np.nan
         if progress:
             progress(i + 1, len(design.rows))
     return means, noise
@@ -260,6 +265,19 @@ def run_global(
                     f"{', '.join(known)}")
             for o in unknown
         )  # fmt: skip
+    params = scenario.resolved_parameters()
+    unknown_paths = [p for p in paths if p not in params]
+    if unknown_paths:
+        from model.config.errors import did_you_mean
+
+        raise InputError(
+            Problem("command line", "--params", f"unknown parameter '{p}'" + did_you_mean(p, params))
+            for p in unknown_paths
+        )
+    if method == "morris" and (levels < 2 or levels % 2):
+        raise InputError(
+            [Problem("command line", "--levels", f"Morris needs an even number of levels, got {levels}")]
+        )
     bounds, integer, degenerate = parameter_ranges(scenario, paths, low, high)
     names = [p for p in paths if p not in degenerate]
     if len(names) < 2:

@@ -77,6 +77,9 @@ def one_at_a_time(
         )
     skipped = [p for p in paths if not scenario.affected_by(p)]
     paths = [p for p in paths if scenario.affected_by(p)]
+    if not paths:
+        reason = f"none of the parameters can change this scenario (skipped: {', '.join(skipped)})"
+        raise InputError([Problem("command line", "--parameter", reason)])
     plan = [(path, name, value) for path in paths for name, value in settings(scenario, path, low, high)]
     total = 1 + sum(name != "base" for _, name, _ in plan)
     if say:

@@ -35,6 +35,7 @@ from model.core.streams import stream, stream_id
 BASELINE_GROUPS = ("demography", "simulation", "health", "employment", "readiness", "households")
 DRAWS = stream("parameters.draw", "a parameter set's values: one uniform number per (draw, parameter)")
 HEADLINE = {  # metrics whose variance is split between and within draws
+    "scenario": ("employment_rate", "inactivity_rate", "workless_household_rate"),
     "impact": (
         "additional_job_starts",
         "additional_employed_person_months",
@@ -42,7 +43,6 @@ HEADLINE = {  # metrics whose variance is split between and within draws
         "programme_cost_gbp",
         "npv_net_exchequer_gbp",
     ),
-    "scenario": ("employment_rate", "inactivity_rate", "workless_household_rate"),
 }
 NOISE = "reference: a random number"  # EVPPI of a parameter that cannot matter: the estimate's noise floor
 WTP = tuple(range(0, 100_001, 5_000))  # GBP per additional employed person-year

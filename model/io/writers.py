@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,8 +38,10 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
 
 
-STAGING = re.compile(r"^\.(?P<name>.+)\.partial-(?P<pid>\d+)$")  # a folder being written by process pid
-LOCK = re.compile(r"^\.(?P<name>.+)\.lock$")  # holds the pid of the process that claimed folder name
+HOST = socket.gethostname()
+# Beside an output folder NAME: the staging folder a process fills, and the lock naming who claimed NAME.
+STAGING = re.compile(r"^\.(?P<name>.+)\.healthwork-partial-(?P<pid>\d+)@(?P<host>.+)$")
+LOCK = re.compile(r"^\.(?P<name>.+)\.healthwork-lock$")  # contents: "<pid>@<host>"
 
 
 def check_output_dir(path: Path) -> str | None:
@@ -58,15 +61,20 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _lock_pid(lock: Path) -> int | None:
+def _owner(lock: Path) -> tuple[int, str] | None:
+    """(pid, host) written in a lock file, or None if it cannot be read."""
     try:
-        return int(lock.read_text(encoding="utf-8").strip() or "0")
+        pid, _, host = lock.read_text(encoding="utf-8").strip().partition("@")
+        return int(pid), host
     except (OSError, ValueError):
         return None
 
 
 def clean_stale(parent: Path) -> list[str]:
-    """Remove staging folders and locks in ``parent`` left by runs whose process is gone; say what went."""
+    """Remove healthwork's staging folders and locks in ``parent`` whose process, on this host, is gone.
+
+    A run on another host sharing the folder is never touched. Returns what was removed, to be said.
+    """
     removed = []
     try:
         entries = list(parent.iterdir()) if parent.is_dir() else []
@@ -74,15 +82,19 @@ def clean_stale(parent: Path) -> list[str]:
         return removed
     for entry in sorted(entries):
         staging, lock = STAGING.match(entry.name), LOCK.match(entry.name)
-        pid = int(staging["pid"]) if staging else (_lock_pid(entry) if lock else None)
-        if pid is None or _alive(pid):
+        owner = (int(staging["pid"]), staging["host"]) if staging else (_owner(entry) if lock else None)
+        if owner is None or owner[1] != HOST or _alive(owner[0]):
             continue
         if staging and entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
         elif lock:
             entry.unlink(missing_ok=True)
-        removed.append(f"removed {entry}, left by an interrupted run (process {pid} is gone)")
+        removed.append(f"removed {entry}, left by an interrupted run (process {owner[0]} is gone)")
     return removed
+
+
+def _refused(key: str, text: str) -> InputError:
+    return InputError([Problem("command line", key, text)])
 
 
 @dataclass
@@ -92,13 +104,15 @@ class OutputFolder:
     Claiming checks that the folder can be written (so a bad ``--out`` fails in a second, not after the
     run), refuses a folder another healthwork process is writing to, and keeps two runs started in the same
     second from choosing the same default folder. Files are written to ``staging``, which is renamed to
-    ``path`` when complete; :meth:`release` drops the lock and anything left in staging.
+    ``path`` when complete; :meth:`release` drops the lock and anything left in staging, unless the results
+    could not be moved into place (``keep``), when staging stays for the user.
     """
 
     path: Path
     staging: Path
     lock: Path
     notices: list[str]
+    keep: bool = False
 
     @classmethod
     def claim(cls, path: Path, *, key: str = "--out") -> OutputFolder:
@@ -107,41 +121,33 @@ class OutputFolder:
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise InputError(
-                [Problem("command line", key, f"{path}: cannot be created ({err.strerror})")]
-            ) from None
+            raise _refused(key, f"{path}: cannot be created ({err.strerror})") from None
         notices = clean_stale(parent)
-        reason = check_output_dir(path)
-        if reason:
-            raise InputError([Problem("command line", key, f"{path} {reason}")])
-        lock = parent / f".{path.name}.lock"
+        lock = parent / f".{path.name}.healthwork-lock"
         try:
             with lock.open("x", encoding="utf-8") as handle:
-                handle.write(f"{os.getpid()}\n")
+                handle.write(f"{os.getpid()}@{HOST}\n")
         except FileExistsError:
-            pid = _lock_pid(lock)
-            raise InputError(
-                [
-                    Problem(
-                        "command line",
-                        key,
-                        f"{path} is being written by another healthwork process (pid {pid}); wait for it to "
-                        "finish or choose another --out",
-                    )
-                ]
+            pid, host = _owner(lock) or ("?", "?")
+            raise _refused(
+                key,
+                f"{path} is being written by another healthwork process (pid {pid} on {host}); wait for it "
+                "to finish or choose another --out",
             ) from None
         except OSError as err:
-            raise InputError(
-                [Problem("command line", key, f"{path}: cannot be written ({err.strerror})")]
-            ) from None
-        staging = parent / f".{path.name}.partial-{os.getpid()}"
+            raise _refused(key, f"{path}: cannot be written ({err.strerror})") from None
+        reason = check_output_dir(path)  # checked with the lock held: no run can complete it meanwhile
+        staging = parent / f".{path.name}.healthwork-partial-{os.getpid()}@{HOST}"
         try:
+            if reason:
+                raise _refused(key, f"{path} {reason}")
             staging.mkdir()
         except OSError as err:
             lock.unlink(missing_ok=True)
-            raise InputError(
-                [Problem("command line", key, f"{path}: cannot be written ({err.strerror})")]
-            ) from None
+            raise _refused(key, f"{path}: cannot be written ({err.strerror})") from None
+        except InputError:
+            lock.unlink(missing_ok=True)
+            raise
         return cls(path, staging, lock, notices)
 
     @classmethod
@@ -150,19 +156,21 @@ class OutputFolder:
         base = root / slug / now.strftime("%Y%m%d-%H%M%S")
         for k in range(1, 1000):
             candidate = base if k == 1 else base.with_name(f"{base.name}-{k}")
-            if candidate.exists() or (candidate.parent / f".{candidate.name}.lock").exists():
+            taken = candidate.parent / f".{candidate.name}.healthwork-lock"
+            if candidate.exists() or taken.exists():
                 continue
             try:
                 return cls.claim(candidate)
             except InputError:
-                if candidate.exists() or (candidate.parent / f".{candidate.name}.lock").exists():
+                if candidate.exists() or taken.exists():
                     continue  # another run took it between the check and the claim
                 raise
-        raise InputError([Problem("command line", "--out", f"no free output folder under {base.parent}")])
+        raise _refused("--out", f"no free output folder under {base.parent}")
 
     def release(self) -> None:
-        """Drop the lock and any staging left (idempotent)."""
-        shutil.rmtree(self.staging, ignore_errors=True)
+        """Drop the lock and any staging left (idempotent); staging is kept when ``keep`` is set."""
+        if not self.keep:
+            shutil.rmtree(self.staging, ignore_errors=True)
         self.lock.unlink(missing_ok=True)
 
     def __enter__(self) -> OutputFolder:
@@ -172,8 +180,12 @@ class OutputFolder:
         self.release()
 
 
-def _write_folder(out: Path | OutputFolder, fill: Callable[[Path], dict[str, object]]) -> Path:
-    """Complete ``out`` atomically: ``fill`` writes files into its staging folder and returns the manifest."""
+def write_folder(out: Path | OutputFolder, fill: Callable[[Path], dict[str, object]]) -> Path:
+    """Complete ``out`` atomically: ``fill`` writes files into its staging folder and returns the manifest.
+
+    If the finished results cannot be moved into place (someone wrote into the empty ``--out`` meanwhile,
+    the disk went read-only), they are kept in the staging folder and the error says where.
+    """
     folder = out if isinstance(out, OutputFolder) else OutputFolder.claim(out)
     try:
         manifest = fill(folder.staging)
@@ -181,9 +193,16 @@ def _write_folder(out: Path | OutputFolder, fill: Callable[[Path], dict[str, obj
         manifest["files_sha256"] = {f: sha256(folder.staging / f) for f in files}
         text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
         atomic_write_text(folder.staging / "manifest.json", text)
-        if folder.path.exists():
-            folder.path.rmdir()  # empty, checked when claimed
-        folder.staging.rename(folder.path)
+        try:
+            if folder.path.exists():
+                folder.path.rmdir()  # empty when claimed
+            folder.staging.rename(folder.path)
+        except OSError as err:
+            folder.keep = True
+            raise OSError(
+                f"the results could not be moved into {folder.path} ({err.strerror}); they are complete in "
+                f"{folder.staging}"
+            ) from None
     finally:
         folder.release()
     return folder.path
@@ -241,7 +260,7 @@ def write_run(
             notes=notes,
         )
 
-    return _write_folder(out, fill)
+    return write_folder(out, fill)
 
 
 def write_tables(
@@ -275,7 +294,7 @@ def write_tables(
             notes=list(notes),
         )
 
-    return _write_folder(out, fill)
+    return write_folder(out, fill)
 
 
 def stream_ids(scenario: Scenario) -> dict[str, int]:

@@ -18,6 +18,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from model.config.areas import AreaProfile
+from model.config.errors import InputError, Problem
 from model.config.parameters import Parameters
 from model.config.scenario import (
     EffectSpec,
@@ -133,11 +134,19 @@ class Programme:
             staff[names.index(area)] = fte
         caseload = spec.caseload(params)
         sample = np.array(sizes) / np.array([p.population_16_64 for p in profiles])
-        capacity = np.round(staff * caseload * sample).astype(np.int64)  # places follow staff (validated > 0)
+        capacity = np.round(staff * caseload * sample).astype(np.int64)  # places follow staff
         start, end = spec.window(scenario)
         e = spec.eligibility
         states = np.array([s in (e.states or kind.default_states) for s in STATES])
         referral = spec.referral_probabilities(params)
+        # Validated for the file; a parameter setting varied by sensitivity or draws may still do it.
+        empty = [profiles[a].name for a in areas if capacity[a] == 0]
+        if empty and any(v > 0 for v in referral.values()):
+            reason = (
+                f"places round to none in {', '.join(empty)} with caseload_per_fte {caseload:g} while "
+                "residents are referred: raise population.scale or the staff"
+            )
+            raise InputError([Problem("scenario", f"programme {spec.name}", reason)])
         effects = {
             rate: EffectSpec.model_validate(_fill_defaults(template, kind, params))
             for rate, template in kind.default_effects.items()

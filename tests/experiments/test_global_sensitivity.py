@@ -131,6 +131,8 @@ def test_sobol_from_the_command_line_writes_indices_design_and_plots_alike_on_an
             "morris needs at least 2 parameters",
         ),
         (["--all", "--parameter", "employment.duration.ratio"], "give --all or named parameters, not both"),
+        (["--method", "morris", "--params", "foo.bar,health.cmd.incidence"], "unknown parameter 'foo.bar'"),
+        (["--method", "morris", "--levels", "3", "--all"], "Morris needs an even number of levels, got 3"),
     ],
 )
 def test_bad_global_sensitivity_requests_exit_2(args, message, tmp_path):
