@@ -190,13 +190,16 @@ def fit_area(
     """Stage C for one area and data year (a top-level function so worker processes can run it)."""
     profile, params, sample, seed, horizon = job
     lines: list[str] = []
-    fitted, achieved, n = solve(
-        Evaluator(profile, sample, seed, horizon),
-        params,
-        _area_unknowns(profile),
-        _area_targets(profile),
-        log=lines.append,
-    )
+    try:
+        fitted, achieved, n = solve(
+            Evaluator(profile, sample, seed, horizon),
+            params,
+            _area_unknowns(profile),
+            _area_targets(profile),
+            log=lines.append,
+        )
+    except RuntimeError as err:
+        raise RuntimeError(f"{profile.name} {profile.data_year}: {err}") from None
     values = {path: fitted[path] for path, _ in _area_unknowns(profile)}
     print(f"  {profile.name} {profile.data_year}: {n} evaluations", flush=True)
     return profile, values, achieved

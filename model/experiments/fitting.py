@@ -62,22 +62,23 @@ def solve(
     """
     goal = np.array([_g(t.value, t.transform) for t in targets])
     scale = np.array([_g(t.value + t.tolerance, t.transform) - _g(t.value, t.transform) for t in targets])
-    evaluations = 0
+    evaluations, last = 0, ""
 
     def run(x: np.ndarray) -> tuple[Parameters, dict[str, float], np.ndarray]:
-        nonlocal evaluations
+        nonlocal evaluations, last
         evaluations += 1
         if evaluations > max_evaluations:
-            raise RuntimeError(f"calibration did not converge in {max_evaluations} evaluations")
+            raise RuntimeError(
+                f"calibration did not converge in {max_evaluations} evaluations (last: {last})"
+            )
         values = {path: _g_inv(v, tr) for (path, tr), v in zip(unknowns, x, strict=True)}
         trial = params.with_overrides(values, layer="fitted")
         achieved = evaluate(trial)
         y = np.array([_g(achieved[t.moment], t.transform) for t in targets])
         worst = max(targets, key=lambda t: abs(achieved[t.moment] - t.value) / t.tolerance)
-        log(
-            f"    evaluation {evaluations}: worst {worst.moment} {achieved[worst.moment]:.5f} "
-            f"(target {worst.value:.5f} +/- {worst.tolerance:.5f})"
-        )
+        got, want, tolerance = achieved[worst.moment], worst.value, worst.tolerance
+        last = f"worst {worst.moment} {got:.5f} (target {want:.5f} +/- {tolerance:.5f})"
+        log(f"    evaluation {evaluations}: {last}")
         return trial, achieved, y
 
     def done(achieved: dict[str, float]) -> bool:
