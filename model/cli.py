@@ -433,7 +433,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from model.experiments.calibration import STAGES, calibrate
     from model.io import writers
 
-    def fit(out: Path | None) -> None:
+    def fit(out: Path | None, shown_as: Path | None = None) -> None:
+        def log(text: str) -> None:  # name the folder the user asked for, not its staging folder
+            print(text.replace(str(out), str(shown_as)) if shown_as is not None else text)
+
         with _executor(args, len(STAGES) * 8) as executor:
             calibrate(
                 stages=args.stages or STAGES,
@@ -443,6 +446,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 executor=executor,
                 progress=_Progress("area", False),
                 out=out,
+                log=log,
             )
 
     if args.install:
@@ -452,7 +456,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     folder = _claim_output(args, "calibration")
 
     def fill(staging: Path) -> dict[str, object]:
-        fit(staging)
+        fit(staging, folder.path)
         return {
             "command": sys.argv,
             "started": started.isoformat(timespec="seconds"),

@@ -45,6 +45,10 @@ def _g_inv(y: float, transform: str) -> float:
     return 1 / (1 + math.exp(-y)) if transform == "logit" else math.exp(y)
 
 
+STALL = 6  # step halvings in a row after which the solver stops improving
+RESOLUTION = 2.0  # a stalled fit is accepted when every moment is within this many times its tolerance
+
+
 def solve(
     evaluate: Callable[[Parameters], dict[str, float]],
     params: Parameters,
@@ -59,6 +63,11 @@ def solve(
     finite-difference Jacobian (step 0.1: large enough to move many residents under common random numbers),
     with step halving when a step does not reduce the residual. Returns the fitted parameters, the moments
     they achieve and the number of evaluations.
+
+    A simulated moment is a step function of the unknowns (whole residents change state), so a tolerance
+    finer than the sample resolves cannot always be met: when steps stall (``STALL`` halvings in a row) or
+    the evaluations run out, the best point is accepted if every moment is within ``RESOLUTION`` times its
+    tolerance (said in the log), otherwise the fit fails naming the last residual.
     """
     goal = np.array([_g(t.value, t.transform) for t in targets])
     scale = np.array([_g(t.value + t.tolerance, t.transform) - _g(t.value, t.transform) for t in targets])
@@ -95,10 +104,13 @@ def solve(
         shifted[k] += step
         jacobian[:, k] = (run(shifted)[2] - y) / step
     residual = np.linalg.norm((y - goal) / scale)
+    best = (fitted, achieved)
     damping = 1.0
-    while True:
+    while damping > 2.0**-STALL and evaluations < max_evaluations:
         dx = np.linalg.lstsq(jacobian, goal - y, rcond=None)[0] * damping
         dx *= min(1.0, 1.0 / max(np.abs(dx).max(), 1e-12))
+        if not np.isfinite(dx).all() or dx @ dx == 0:
+            break  # no direction left to try: stalled
         new_fitted, new_achieved, new_y = run(x + dx)
         jacobian += np.outer((new_y - y) - jacobian @ dx, dx) / (dx @ dx)
         new_residual = np.linalg.norm((new_y - goal) / scale)
@@ -106,8 +118,13 @@ def solve(
             return new_fitted, new_achieved, evaluations
         if new_residual < residual:
             x, y, residual, damping = x + dx, new_y, new_residual, 1.0
+            best = (new_fitted, new_achieved)
         else:
             damping /= 2
+    if all(abs(best[1][t.moment] - t.value) <= RESOLUTION * t.tolerance for t in targets):
+        log(f"    accepted at the sample's resolution (every moment within {RESOLUTION:g} x its tolerance)")
+        return best[0], best[1], evaluations
+    raise RuntimeError(f"calibration did not converge in {evaluations} evaluations (last: {last})")
 
 
 def reference_scenario(profile: AreaProfile, sample: int, seed: int, horizon: int) -> Scenario:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from model.experiments.calibration import (
     flow_rates,
     stock_rates,
 )
-from model.experiments.fitting import reference_housing, solve
+from model.experiments.fitting import Target, reference_housing, solve
 from tests.conftest import ROOT, small_scenario
 
 TARGETS = ROOT / "calibration" / "targets"
@@ -146,3 +147,18 @@ def test_the_validation_script_prints_the_readme_flow_table():
     for row in rows:
         difference = float(row.split("|")[4].strip().rstrip("%"))
         assert abs(difference) <= 25, row
+
+
+def test_a_stalled_fit_is_accepted_at_the_samples_resolution_or_fails_naming_the_residual():
+    """A moment that moves in whole steps of 0.1 (as counts of whole residents do) cannot hit 2.55 +/- 0.03:
+    the best point (0.05 off) is within twice the tolerance and accepted; with +/- 0.02 the fit fails."""
+    params = default_parameters()
+    path = "employment.duration.ratio"
+
+    def stepped(p):
+        return {"m": math.floor(p[path] * 10 + 1e-9) / 10}
+
+    _, achieved, _ = solve(stepped, params, [(path, "log")], [Target("m", 2.55, 0.03)], log=lambda text: None)
+    assert abs(achieved["m"] - 2.55) == pytest.approx(0.05)
+    with pytest.raises(RuntimeError, match=r"did not converge in \d+ evaluations \(last: worst m 2\.[56]"):
+        solve(stepped, params, [(path, "log")], [Target("m", 2.55, 0.02)], log=lambda text: None)
