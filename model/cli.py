@@ -84,10 +84,12 @@ def _scenario_options(parser: argparse.ArgumentParser) -> None:
 
 def _executor_options(parser: argparse.ArgumentParser) -> None:
     """Where a command's jobs run."""
+    from model.experiments.executors import EXECUTORS
+
     parser.add_argument("--workers", type=_positive, help=WORKERS_HELP)
     parser.add_argument(
         "--executor",
-        choices=("serial", "process", "dask"),
+        choices=EXECUTORS,
         help="serial (this process), process (a local pool; the default with more than one worker) or dask",
     )
     where = parser.add_mutually_exclusive_group()
@@ -271,7 +273,7 @@ def _executor(args: argparse.Namespace, jobs: int):
     Local workers are capped at the CPUs available (more only compete for them and take memory), and at the
     jobs; a Dask cluster decides its own.
     """
-    from model.experiments.executors import SerialExecutor, cpus_available, make_executor
+    from model.experiments.executors import cpus_available, make_executor
 
     kind = getattr(args, "executor", None)
     dask_given = getattr(args, "scheduler", None) or getattr(args, "scheduler_file", None)
@@ -279,18 +281,11 @@ def _executor(args: argparse.Namespace, jobs: int):
         raise InputError([Problem("command line", "--scheduler", "needs --executor dask")])
     if kind == "dask":
         return _dask_executor(args)
-    if kind == "serial":
-        return SerialExecutor()
     available = cpus_available()
     asked = getattr(args, "workers", None)
-    if asked is not None and asked > available:
+    if asked is not None and asked > available and kind != "serial":
         print(f"healthwork: --workers {asked}: using {available}, the CPUs available", file=sys.stderr)
-    workers = min(asked or available, available, max(jobs, 1))
-    if kind == "process":
-        from model.experiments.executors import ProcessExecutor
-
-        return ProcessExecutor(max(workers, 1))
-    return make_executor(workers)
+    return make_executor(min(asked or available, max(jobs, 1)), kind)
 
 
 def _dask_executor(args: argparse.Namespace):
@@ -507,7 +502,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``healthwork sensitivity``."""
     from model.experiments import global_sensitivity as gsa
-    from model.experiments.sensitivity import assumption_paths, one_at_a_time
+    from model.experiments.sensitivity import one_at_a_time
 
     scenario = _load(args)
     named = [*args.parameters, *(p.strip() for p in (args.params or "").split(",") if p.strip())]
@@ -530,7 +525,6 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     else:
         from model.io.plots import plot_indices
 
-        paths = named or [p for p in assumption_paths(scenario) if scenario.affected_by(p)]
         outputs = (
             [o.strip() for o in args.outputs.split(",")] if args.outputs else gsa.default_outputs(scenario)
         )
@@ -538,7 +532,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             gsa.run_global,
             scenario,
             args.method,
-            paths,
+            named,
             samples=args.samples or (10 if args.method == "morris" else 64),
             outputs=outputs,
             low=args.low,

@@ -211,6 +211,14 @@ def parse_set(items: Sequence[str]) -> list[tuple[str, Any]]:
     return parsed
 
 
+def _target(key: str) -> list[str]:
+    """The path in scenario data a ``--set`` key addresses: a scenario key, or ``parameters`` and a path."""
+    head, _, rest = key.partition(".")
+    if head not in Scenario.model_fields:
+        return ["parameters", key]
+    return ["parameters", rest] if head == "parameters" and rest else key.split(".")
+
+
 def apply_overrides(data: dict[str, Any], overrides: Sequence[tuple[str, Any]]) -> list[Problem]:
     """Apply parsed ``--set`` overrides to raw scenario data in place; return problems found.
 
@@ -218,14 +226,9 @@ def apply_overrides(data: dict[str, Any], overrides: Sequence[tuple[str, Any]]) 
     merges into it key by key, as ``extends:`` does (``--set 'population={areas: [Halton]}'`` keeps the
     file's scale); any other value replaces the key's.
     """
-    top_level = set(Scenario.model_fields)
     problems = []
     for key, value in overrides:
-        parts = key.split(".")
-        if parts[0] not in top_level:
-            parts = ["parameters", key]
-        elif parts[0] == "parameters" and len(parts) > 1:
-            parts = ["parameters", key.partition(".")[2]]
+        parts = _target(key)
         node = data
         for part in parts[:-1]:
             node = node.setdefault(part, {})
@@ -238,30 +241,6 @@ def apply_overrides(data: dict[str, Any], overrides: Sequence[tuple[str, Any]]) 
                 value = _merge(dict(node[last]), value)
             node[last] = value
     return problems
-
-
-def parameter_sources(
-    overrides: Sequence[str], origins: Mapping[str, str], parameters: Mapping[str, Any], file: str
-) -> dict[str, str]:
-    """Where each parameter override was set: the ``--set`` item that set it, or the file."""
-    items = {}
-    for item in overrides:
-        key = item.partition("=")[0].strip()
-        head = key.partition(".")[0]
-        items[
-            key.removeprefix("parameters.")
-            if head == "parameters" or head not in Scenario.model_fields
-            else key
-        ] = item
-    sources = {}
-    for path in parameters:
-        origin = _origin(f"parameters.{path}", origins, file)
-        sources[path] = (
-            f"user override on the command line (--set {items[path]})"
-            if origin == COMMAND_LINE and path in items
-            else f"user override in {origin}"
-        )
-    return sources
 
 
 # ------------------------------------------------------------------------------------------ validation
@@ -384,12 +363,15 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = (), *, max_scale:
     data, origins = _load_chain(path)
     parsed = parse_set(overrides)
     problems = apply_overrides(data, parsed)
-    for key, value in parsed:
-        head = key.partition(".")[0]
-        key = key if head in Scenario.model_fields else f"parameters.{key}"
-        origins[key] = COMMAND_LINE
-        if isinstance(value, Mapping):
-            origins.update({f"{key}.{k}": COMMAND_LINE for k in _paths(value)})
+    set_by: dict[str, str] = {}  # parameter path -> the --set item that set it last
+    for item, (key, value) in zip(overrides, parsed, strict=True):  # parse_set keeps every item, in order
+        target = ".".join(_target(key))
+        origins[target] = COMMAND_LINE
+        nested = {f"{target}.{k}": item for k in _paths(value)} if isinstance(value, Mapping) else {}
+        origins.update(dict.fromkeys(nested, COMMAND_LINE))
+        for path in [target, *nested]:
+            if path.startswith("parameters."):
+                set_by[path.removeprefix("parameters.")] = item
     if problems:
         raise InputError(problems)
     scenario = validate(data, origins, str(path))
@@ -402,5 +384,10 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = (), *, max_scale:
         )
         raise InputError([Problem(_origin(key, origins, str(path)), key, reason)])
     return scenario.with_parameter_sources(
-        parameter_sources(overrides, origins, scenario.parameters, str(path))
+        {
+            p: f"user override on the command line (--set {set_by[p]})"
+            if p in set_by
+            else f"user override in {_origin(f'parameters.{p}', origins, str(path))}"
+            for p in scenario.parameters
+        }
     )

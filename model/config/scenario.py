@@ -294,6 +294,35 @@ class ProgrammeSpec(_Strict):
         weights = np.array([profiles[a].population_16_64 for a in areas])
         return dict(zip(areas, (self.staff_fte * weights / weights.sum()).tolist(), strict=True))
 
+    def places(
+        self,
+        scenario: Scenario,
+        params: Parameters,
+        profiles: Mapping[str, AreaProfile],
+        sizes: Mapping[str, int],
+    ) -> dict[str, float]:
+        """Simulated places in each of the programme's areas, before rounding.
+
+        Staff FTE x caseload per FTE x the area's sample fraction (simulated over published residents).
+        """
+        caseload = self.caseload(params)
+        return {
+            area: fte * caseload * (sizes[area] / profiles[area].population_16_64)
+            for area, fte in self.staff_by_area(scenario, profiles).items()
+        }
+
+    def placeless_areas(
+        self,
+        scenario: Scenario,
+        params: Parameters,
+        profiles: Mapping[str, AreaProfile],
+        sizes: Mapping[str, int],
+    ) -> list[str]:
+        """Areas whose places round to none while residents are referred (they could only wait): refused."""
+        if not any(v > 0 for v in self.referral_probabilities(params).values()):
+            return []
+        return [a for a, n in self.places(scenario, params, profiles, sizes).items() if round(n) == 0]
+
     def caseload(self, params: Parameters) -> float:
         """Caseload per FTE: the scenario's, or the type's default."""
         return self.caseload_per_fte or params[f"services.{self.type}.caseload_per_fte"]
@@ -504,22 +533,21 @@ def cross_key_problems(scenario: Scenario, params: Parameters) -> list[tuple[str
                 (f"{key}.start", f"the programme starts ({prog.start}) after the scenario's last month")
             )
         referral = prog.referral_probabilities(params)
-        if any(v > 0 for v in referral.values()) and all(a in profiles for a in areas):
+        if all(a in profiles for a in areas):
             caseload = prog.caseload(params)
-            for area, fte in prog.staff_by_area(scenario, profiles).items():
-                places = fte * caseload * (sizes[area] / profiles[area].population_16_64)
-                if round(places) == 0:
-                    needed = 0.5 / (caseload * sizes[area] / profiles[area].population_16_64)
-                    found.append(
-                        (
-                            f"{key}.staff_fte",
-                            f"{fte:g} FTE in {area} gives {places:.2g} simulated places (staff x "
-                            f"caseload_per_fte {caseload:g} x population.scale), which rounds to none while "
-                            f"residents are referred: give {area} at least {needed:.2g} FTE, raise "
-                            "population.scale, set the referral rates to 0 or leave the area out of the "
-                            "programme's areas",
-                        )
+            places = prog.places(scenario, params, profiles, sizes)
+            for area in prog.placeless_areas(scenario, params, profiles, sizes):
+                needed = 0.5 / (caseload * sizes[area] / profiles[area].population_16_64)
+                found.append(
+                    (
+                        f"{key}.staff_fte",
+                        f"{prog.staff_by_area(scenario, profiles)[area]:g} FTE in {area} gives "
+                        f"{places[area]:.2g} simulated places (staff x caseload_per_fte {caseload:g} x "
+                        "population.scale), which rounds to none while residents are referred: give "
+                        f"{area} at least {needed:.2g} FTE, raise population.scale, set the referral rates "
+                        "to 0 or leave the area out of the programme's areas",
                     )
+                )
         if sum(referral.values()) > 1:
             found.append(
                 (

@@ -30,8 +30,8 @@ E. Households (UK 2013): the weight of employment in partners' pairing and the o
 
 Fitted values and a report of every target against what the fitted model achieves are written to the folder
 the user names (``parameters.csv``, ``area_factors.csv``, ``fit_report.csv``); values and report rows of
-stages not run are the package's. ``install=True`` writes them over the package's own
-(``model/data/fitted/`` and ``calibration/fit_report.csv``); a file whose values did not change is left
+stages not run are the package's. ``out=None`` (the command's ``--install``) writes them over the package's
+own (``model/data/fitted/`` and ``calibration/fit_report.csv``); a file whose values did not change is left
 untouched, so a refit that finds the same values leaves a clean checkout clean.
 """
 

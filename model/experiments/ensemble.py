@@ -295,12 +295,10 @@ def run(
     if results[0].ledgers is not None:
         factors = area_factors(scenario)
         size = scenario.replications
-        books = [
-            appraisal.Books(plan, results[d * size : (d + 1) * size], factors) for d, plan in enumerate(plans)
-        ]
+        groups = [results[d * size : (d + 1) * size] for d in range(len(plans))]  # each draw's replications
+        books = [appraisal.Books(plan, group, factors) for plan, group in zip(plans, groups, strict=True)]
         per_draw = [
-            appraisal.impact_metrics(book, results[d * size : (d + 1) * size], factors)
-            for d, book in enumerate(books)
+            appraisal.impact_metrics(book, group, factors) for book, group in zip(books, groups, strict=True)
         ]
         metrics = {name: np.concatenate([m[name] for m in per_draw]) for name in per_draw[0]}
         fiscal_table = pd.concat(
@@ -330,34 +328,6 @@ def run(
         fiscal=fiscal_table,
         value_for_money=vfm,
         draws=draws,
-        uncertainty=_uncertainty_tables(scenario, drawn, at_all) if draws else None,
+        uncertainty=uncertainty.tables(scenario, drawn, at_all) if draws else None,
         at_all=at_all,
     )
-
-
-def _uncertainty_tables(
-    scenario: Scenario,
-    drawn: Sequence[tuple[Scenario, dict[str, float]]],
-    at_all: dict[tuple[str, str], np.ndarray],
-) -> dict[str, pd.DataFrame]:
-    """draws.csv, variance_components.csv and, with programmes, ce_plane.csv, ceac.csv and evppi.csv."""
-    draws, size = len(drawn), scenario.replications
-    theta = pd.DataFrame([values for _, values in drawn])
-    long = theta.reset_index(names="draw").melt(id_vars="draw", var_name="parameter", value_name="value")
-    tables = {"draws.csv": long.sort_values(["draw", "parameter"], kind="stable")}
-    programmes = scenario.has_programmes()
-    headline = [
-        (arm, n) for arm, names in uncertainty.HEADLINE.items() for n in names if programmes or arm != IMPACT
-    ]
-    components = uncertainty.variance_components({key: at_all[key] for key in headline}, draws, size)
-    tables["variance_components.csv"] = uncertainty.variance_frame(components, ALL_AREAS)
-    if programmes and (IMPACT, "npv_net_exchequer_gbp") in at_all:
-
-        def by_draw(name: str) -> np.ndarray:
-            return at_all[(IMPACT, name)].reshape(draws, size).mean(axis=1)
-
-        qalys = by_draw("qaly_gain") if (IMPACT, "qaly_gain") in at_all else None
-        varying = theta.loc[:, theta.nunique() > 1]
-        effect = by_draw("additional_employed_person_months") / 12
-        tables |= uncertainty.decision_tables(effect, -by_draw("npv_net_exchequer_gbp"), qalys, varying)
-    return tables

@@ -167,9 +167,7 @@ class ProcessExecutor:
                 if progress:
                     progress(done, len(jobs))
         except KeyboardInterrupt:
-            self._shutdown(
-                wait=False
-            )  # running jobs finish (or die with the same Ctrl-C), queued ones are dropped
+            self._shutdown(wait=False)  # workers stopped, queued jobs dropped
             raise Interrupted(finished, len(jobs)) from None
         return [finished[i] for i in range(len(jobs))]
 
@@ -265,10 +263,16 @@ class DaskExecutor:
         self.close()
 
 
-EXECUTORS = ("serial", "process", "dask")
+EXECUTORS = ("serial", "process", "dask")  # the kinds a command's --executor names
 
 
-def make_executor(workers: int | None) -> SerialExecutor | ProcessExecutor:
-    """Serial for one worker (or one CPU), a process pool of at most one worker per CPU otherwise."""
-    workers = min(workers or 1, cpus_available())
-    return SerialExecutor() if workers <= 1 else ProcessExecutor(workers)
+def make_executor(workers: int | None, kind: str | None = None) -> SerialExecutor | ProcessExecutor:
+    """A local executor: ``kind`` "serial" or "process", else serial for one worker (or CPU), else a pool.
+
+    A pool has at most one worker per CPU (:class:`ProcessExecutor` caps itself).
+    """
+    if kind == "process":
+        return ProcessExecutor(max(workers or 1, 1))
+    if kind == "serial" or min(workers or 1, cpus_available()) <= 1:
+        return SerialExecutor()
+    return ProcessExecutor(workers)

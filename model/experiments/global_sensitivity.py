@@ -25,16 +25,17 @@ replication, where the noise cannot be seen.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from model.config.errors import InputError, Problem
+from model.config.errors import InputError, Problem, did_you_mean
 from model.config.scenario import Scenario
 from model.experiments import ensemble
 from model.experiments.executors import Executor
+from model.experiments.sensitivity import chosen_paths
 
 METHODS = ("morris", "sobol")
 INDEX_COLUMNS = {
@@ -105,7 +106,7 @@ def make_design(
     else:
         rows = sobol_sample.sample(design.problem, samples, calc_second_order=second_order, seed=seed)
     rows = np.where(np.array(design.integer)[None, :], np.round(rows), rows)
-    return Design(**{**design.__dict__, "rows": rows})
+    return replace(design, rows=rows)
 
 
 def analyse(design: Design, outputs: np.ndarray, output_names: Sequence[str]) -> pd.DataFrame:
@@ -253,27 +254,19 @@ def run_global(
 ) -> dict[str, pd.DataFrame]:
     """Sample, evaluate and analyse; return ``indices.csv`` and ``design.csv`` tables.
 
-    The design's seed is the scenario's, so the same command gives the same design, runs and intervals.
+    ``paths`` as :func:`~model.experiments.sensitivity.chosen_paths` takes them (empty: every uncertain
+    assumption). The design's seed is the scenario's, so the same command gives the same design, runs and
+    intervals.
     """
     known = output_names(scenario)
     unknown = [o for o in outputs if o not in known]
     if unknown:
-        from model.config.errors import did_you_mean
-
         raise InputError(
             Problem("command line", "--outputs", f"unknown output '{o}'{did_you_mean(o, known)}; known: "
                     f"{', '.join(known)}")
             for o in unknown
         )  # fmt: skip
-    params = scenario.resolved_parameters()
-    unknown_paths = [p for p in paths if p not in params]
-    if unknown_paths:
-        from model.config.errors import did_you_mean
-
-        raise InputError(
-            Problem("command line", "--params", f"unknown parameter '{p}'" + did_you_mean(p, params))
-            for p in unknown_paths
-        )
+    paths, skipped = chosen_paths(scenario, paths, "--params")
     if method == "morris" and (levels < 2 or levels % 2):
         raise InputError(
             [Problem("command line", "--levels", f"Morris needs an even number of levels, got {levels}")]
@@ -299,6 +292,7 @@ def run_global(
             f"{method}: {len(names)} parameters, {len(design.rows)} design rows of {scenario.replications} "
             f"replication(s) each, outputs {', '.join(outputs)} ({output_arm(scenario)})"
             + (f"; skipped (a single value): {', '.join(degenerate)}" if degenerate else "")
+            + (f"; skipped, as they cannot change this scenario: {', '.join(skipped)}" if skipped else "")
         )
     means, noise = evaluate(scenario, design, outputs, executor=executor, progress=progress)
     indices = analyse(design, means, outputs)

@@ -52,6 +52,28 @@ def assumption_paths(scenario: Scenario) -> list[str]:
     ]
 
 
+def chosen_paths(scenario: Scenario, paths: Sequence[str] | None, key: str) -> tuple[list[str], list[str]]:
+    """The parameters to vary, and those skipped because they cannot change the scenario (to be said).
+
+    ``paths`` named by the user, or by default every uncertain assumption. Unknown names, and a choice that
+    leaves nothing to vary, are refused naming the command-line ``key``.
+    """
+    params = scenario.resolved_parameters()
+    paths = list(paths) if paths else assumption_paths(scenario)
+    unknown = [p for p in paths if p not in params]
+    if unknown:
+        raise InputError(
+            Problem("command line", key, f"unknown parameter '{p}'" + did_you_mean(p, params))
+            for p in unknown
+        )
+    kept = [p for p in paths if scenario.affected_by(p)]
+    skipped = [p for p in paths if p not in kept]
+    if not kept:
+        reason = f"none of the parameters can change this scenario (skipped: {', '.join(skipped)})"
+        raise InputError([Problem("command line", key, reason)])
+    return kept, skipped
+
+
 def one_at_a_time(
     scenario: Scenario,
     paths: Sequence[str] | None = None,
@@ -67,19 +89,7 @@ def one_at_a_time(
     ``progress(done, total)`` is called as settings finish (the base run counts as one); ``say`` receives the
     plan (settings, skipped parameters) and, after the base run, an estimate of the time the rest will take.
     """
-    params = scenario.resolved_parameters()
-    paths = list(paths) if paths else assumption_paths(scenario)
-    unknown = [p for p in paths if p not in params]
-    if unknown:
-        raise InputError(
-            Problem("command line", "--parameter", f"unknown parameter '{p}'" + did_you_mean(p, params))
-            for p in unknown
-        )
-    skipped = [p for p in paths if not scenario.affected_by(p)]
-    paths = [p for p in paths if scenario.affected_by(p)]
-    if not paths:
-        reason = f"none of the parameters can change this scenario (skipped: {', '.join(skipped)})"
-        raise InputError([Problem("command line", "--parameter", reason)])
+    paths, skipped = chosen_paths(scenario, paths, "--parameter")
     plan = [(path, name, value) for path in paths for name, value in settings(scenario, path, low, high)]
     total = 1 + sum(name != "base" for _, name, _ in plan)
     if say:

@@ -30,6 +30,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from model.config.scenario import Scenario
+from model.config.vocabulary import ALL_AREAS, IMPACT
 from model.core.streams import stream, stream_id
 
 BASELINE_GROUPS = ("demography", "simulation", "health", "employment", "readiness", "households")
@@ -98,12 +99,15 @@ def draw_scenario(scenario: Scenario, draw: int) -> tuple[Scenario, dict[str, fl
     return scenario.model_copy(update={"parameters": {**values, **scenario.parameters}}), values
 
 
-def variance_components(per_run: Mapping[str, np.ndarray], draws: int, replications: int) -> dict[str, float]:
-    """One-way random-effects split of a metric's variance across (draw, replication) runs.
+def variance_components[Key](
+    per_run: Mapping[Key, np.ndarray], draws: int, replications: int
+) -> dict[Key, tuple[float, float, float, float, float]]:
+    """One-way random-effects split of each metric's variance across (draw, replication) runs.
 
-    ``per_run`` values are in draw-major order. Within: mean of the draws' variances across replications;
-    between: variance of the draws' means less within / R (floored at 0); share = between / (between +
-    within). With one replication per draw the split is not identified (NaN).
+    Returns (mean, total, between, within, share) per key; ``per_run`` values are in draw-major order.
+    Within: mean of the draws' variances across replications; between: variance of the draws' means less
+    within / R (floored at 0); share = between / (between + within). With one replication per draw the split
+    is not identified (NaN).
     """
     out = {}
     for name, x in per_run.items():
@@ -133,24 +137,22 @@ def evpi(nb: np.ndarray) -> float:
     return float(np.maximum(nb, 0).mean() - max(nb.mean(), 0.0))
 
 
-def evppi(nb: np.ndarray, theta: np.ndarray, knots: int = 0) -> float:
+def evppi(nb: np.ndarray, theta: np.ndarray) -> float:
     """Regression-based EVPPI (Strong, Oakley and Brennan 2014) for fund vs not.
 
     ``theta`` (draws, parameters): the net benefit is regressed on a cubic in each column (an additive
-    model; ``knots`` interior knots at quantiles turn it into a regression spline); the fitted values stand
-    for E[nb | theta], and EVPPI = E[max(fitted, 0)] - max(E[fitted], 0). Noise in ``nb`` (replications within
-    a draw) that the regression fits biases it upwards, so :func:`decision_tables` also reports the EVPPI
-    of a random number as a reference. Needs more draws than basis terms (NaN otherwise).
+    model); the fitted values stand for E[nb | theta], and EVPPI = E[max(fitted, 0)] - max(E[fitted], 0).
+    Noise in ``nb`` (replications within a draw) that the regression fits biases it upwards, so
+    :func:`decision_tables` also reports the EVPPI of a random number as a reference. Needs more draws than
+    basis terms (NaN otherwise).
     """
     nb = np.asarray(nb, float)
     theta = np.atleast_2d(np.asarray(theta, float).T).T
     columns = [np.ones(len(nb))]
     for x in theta.T:
-        if np.ptp(x) == 0:
-            continue
-        z = (x - x.mean()) / x.std()
-        inner = np.quantile(z, np.linspace(0, 1, knots + 2)[1:-1])
-        columns += [z, z**2, z**3, *(np.maximum(z - k, 0) ** 3 for k in inner)]
+        if np.ptp(x) > 0:
+            z = (x - x.mean()) / x.std()
+            columns += [z, z**2, z**3]
     basis = np.column_stack(columns)
     if basis.shape[1] >= len(nb):
         return float("nan")
@@ -194,3 +196,33 @@ def decision_tables(
         "ceac.csv": pd.DataFrame(curve, columns=list(CEAC_COLUMNS)),
         "evppi.csv": evppi_table,
     }
+
+
+def tables(
+    scenario: Scenario,
+    drawn: Sequence[tuple[Scenario, dict[str, float]]],
+    at_all: dict[tuple[str, str], np.ndarray],
+) -> dict[str, pd.DataFrame]:
+    """A run's tables from its draws: draws.csv, variance_components.csv and (programmes) the decisions'.
+
+    The decision tables are ce_plane.csv, ceac.csv and evppi.csv. ``drawn``: each draw's scenario and
+    values; ``at_all``: (arm, metric) -> value per run at ALL.
+    """
+    draws, size = len(drawn), scenario.replications
+    theta = pd.DataFrame([values for _, values in drawn])
+    long = theta.reset_index(names="draw").melt(id_vars="draw", var_name="parameter", value_name="value")
+    tables = {"draws.csv": long.sort_values(["draw", "parameter"], kind="stable")}
+    programmes = scenario.has_programmes()
+    headline = [(arm, n) for arm, names in HEADLINE.items() for n in names if programmes or arm != IMPACT]
+    components = variance_components({key: at_all[key] for key in headline}, draws, size)
+    tables["variance_components.csv"] = variance_frame(components, ALL_AREAS)
+    if programmes and (IMPACT, "npv_net_exchequer_gbp") in at_all:
+
+        def by_draw(name: str) -> np.ndarray:
+            return at_all[(IMPACT, name)].reshape(draws, size).mean(axis=1)
+
+        qalys = by_draw("qaly_gain") if (IMPACT, "qaly_gain") in at_all else None
+        varying = theta.loc[:, theta.nunique() > 1]
+        effect = by_draw("additional_employed_person_months") / 12
+        tables |= decision_tables(effect, -by_draw("npv_net_exchequer_gbp"), qalys, varying)
+    return tables

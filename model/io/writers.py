@@ -44,6 +44,14 @@ STAGING = re.compile(r"^\.(?P<name>.+)\.healthwork-partial-(?P<pid>\d+)@(?P<host
 LOCK = re.compile(r"^\.(?P<name>.+)\.healthwork-lock$")  # contents: "<pid>@<host>"
 
 
+def _lock_of(path: Path) -> Path:
+    return path.parent / f".{path.name}.healthwork-lock"
+
+
+def _staging_of(path: Path) -> Path:
+    return path.parent / f".{path.name}.healthwork-partial-{os.getpid()}@{HOST}"
+
+
 def check_output_dir(path: Path) -> str | None:
     """Why ``path`` cannot receive a run's outputs, or None."""
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
@@ -123,7 +131,7 @@ class OutputFolder:
         except OSError as err:
             raise _refused(key, f"{path}: cannot be created ({err.strerror})") from None
         notices = clean_stale(parent)
-        lock = parent / f".{path.name}.healthwork-lock"
+        lock = _lock_of(path)
         try:
             with lock.open("x", encoding="utf-8") as handle:
                 handle.write(f"{os.getpid()}@{HOST}\n")
@@ -137,17 +145,15 @@ class OutputFolder:
         except OSError as err:
             raise _refused(key, f"{path}: cannot be written ({err.strerror})") from None
         reason = check_output_dir(path)  # checked with the lock held: no run can complete it meanwhile
-        staging = parent / f".{path.name}.healthwork-partial-{os.getpid()}@{HOST}"
+        if reason:
+            lock.unlink(missing_ok=True)
+            raise _refused(key, f"{path} {reason}")
+        staging = _staging_of(path)
         try:
-            if reason:
-                raise _refused(key, f"{path} {reason}")
             staging.mkdir()
         except OSError as err:
             lock.unlink(missing_ok=True)
             raise _refused(key, f"{path}: cannot be written ({err.strerror})") from None
-        except InputError:
-            lock.unlink(missing_ok=True)
-            raise
         return cls(path, staging, lock, notices)
 
     @classmethod
@@ -156,7 +162,7 @@ class OutputFolder:
         base = root / slug / now.strftime("%Y%m%d-%H%M%S")
         for k in range(1, 1000):
             candidate = base if k == 1 else base.with_name(f"{base.name}-{k}")
-            taken = candidate.parent / f".{candidate.name}.healthwork-lock"
+            taken = _lock_of(candidate)
             if candidate.exists() or taken.exists():
                 continue
             try:

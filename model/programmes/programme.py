@@ -129,24 +129,25 @@ class Programme:
 
         names = [p.name for p in profiles]
         areas = tuple(names.index(a) for a in (spec.areas or scenario.population.areas))
-        staff = np.zeros(len(profiles))
-        for area, fte in spec.staff_by_area(scenario, {p.name: p for p in profiles}).items():
+        by_name, size_of = dict(zip(names, profiles, strict=True)), dict(zip(names, sizes, strict=True))
+        staff, capacity = np.zeros(len(profiles)), np.zeros(len(profiles), np.int64)
+        for area, fte in spec.staff_by_area(scenario, by_name).items():
             staff[names.index(area)] = fte
+        for area, places in spec.places(scenario, params, by_name, size_of).items():
+            capacity[names.index(area)] = round(places)  # places follow staff
         caseload = spec.caseload(params)
-        sample = np.array(sizes) / np.array([p.population_16_64 for p in profiles])
-        capacity = np.round(staff * caseload * sample).astype(np.int64)  # places follow staff
-        start, end = spec.window(scenario)
-        e = spec.eligibility
-        states = np.array([s in (e.states or kind.default_states) for s in STATES])
-        referral = spec.referral_probabilities(params)
         # Validated for the file; a parameter setting varied by sensitivity or draws may still do it.
-        empty = [profiles[a].name for a in areas if capacity[a] == 0]
-        if empty and any(v > 0 for v in referral.values()):
+        empty = spec.placeless_areas(scenario, params, by_name, size_of)
+        if empty:
             reason = (
                 f"places round to none in {', '.join(empty)} with caseload_per_fte {caseload:g} while "
                 "residents are referred: raise population.scale or the staff"
             )
             raise InputError([Problem("scenario", f"programme {spec.name}", reason)])
+        start, end = spec.window(scenario)
+        e = spec.eligibility
+        states = np.array([s in (e.states or kind.default_states) for s in STATES])
+        referral = spec.referral_probabilities(params)
         effects = {
             rate: EffectSpec.model_validate(_fill_defaults(template, kind, params))
             for rate, template in kind.default_effects.items()
