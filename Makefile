@@ -57,6 +57,7 @@ format: $(STAMP)
 bench: $(ORACLE)
 	$(VENV)/bin/python benchmarks/engine.py
 	$(VENV)/bin/python benchmarks/executors.py
+	$(VENV)/bin/python benchmarks/storage.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

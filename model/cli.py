@@ -106,7 +106,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a scenario's ensemble and write its outputs")
     run.add_argument("scenario", help="scenario YAML file")
-    run.add_argument("--out", type=Path, help="output folder (default outputs/<name>/<timestamp>)")
+    folder = run.add_mutually_exclusive_group()
+    folder.add_argument("--out", type=Path, help="output folder (default outputs/<name>/<timestamp>)")
+    folder.add_argument(
+        "--resume",
+        type=Path,
+        metavar="DIR",
+        help="finish an interrupted run whose --out was DIR (same scenario and options): only missing runs",
+    )
+    run.add_argument(
+        "--format",
+        choices=("parquet", "csv"),
+        default="parquet",
+        help="long tables (monthly, programmes, fiscal) as Parquet (default) or CSV",
+    )
     run.add_argument("--replications", type=_positive, help="override the scenario's replications")
     run.add_argument("--seed", type=_non_negative, help="override the scenario's seed")
     run.add_argument(
@@ -382,12 +395,28 @@ def _table_command(args: argparse.Namespace, scenario, suffix: str, name: str, c
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """``healthwork run``."""
+    """``healthwork run``: runs kept one file each as they finish, tables streamed, then the summaries."""
     from model.experiments import ensemble
-    from model.io import plots, writers
+    from model.io import plots, storage, writers
 
     scenario = _load(args)
-    with _claim_output(args, scenario.slug()) as folder:
+    identity = storage.run_identity(scenario, args.draws)
+    if args.resume is not None:
+        reopen = functools.partial(storage.RunStore.reopen, identity=identity, shown=args.resume)
+        folder = writers.OutputFolder.resume(args.resume, reopen)
+        for notice in folder.notices:
+            print(f"healthwork: {notice}", file=sys.stderr)
+    else:
+        folder = _claim_output(args, scenario.slug())
+    with folder:
+        runs = folder.staging / storage.RUNS
+        if args.resume is not None:
+            store = reopen(runs)
+            total = scenario.replications * max(args.draws, 1)
+            print(f"Resuming {args.resume}: {len(store.done())} of {total} runs are kept", file=sys.stderr)
+        else:
+            store = storage.RunStore.create(runs, identity)
+            folder.keep = True  # from now on the finished runs are kept for --resume if the run stops
         print(
             f"Running {scenario.name}: "
             + (f"{args.draws} parameter draws x " if args.draws else "")
@@ -395,10 +424,29 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"months, areas {', '.join(scenario.population.areas)} at scale {scenario.population.scale:g}",
             file=sys.stderr,
         )
-        with _executor(args, scenario.replications * max(args.draws, 1)) as executor:
-            result = ensemble.run(
-                scenario, executor=executor, progress=_Progress("replication", args.quiet), draws=args.draws
+        try:
+            with (
+                _executor(args, scenario.replications * max(args.draws, 1)) as executor,
+                storage.TableFiles(folder.staging, args.format) as tables,
+            ):
+                result = ensemble.run(
+                    scenario,
+                    executor=executor,
+                    progress=_Progress("replication", args.quiet),
+                    draws=args.draws,
+                    store=store,
+                    tables=tables,
+                )
+        except InputError:
+            folder.keep = False  # a run refused for its input cannot be resumed
+            raise
+        except KeyboardInterrupt:
+            print(
+                f"healthwork: interrupted; {len(store.done())} finished runs are kept: finish them with "
+                f"healthwork run {args.scenario} ... --resume {folder.path}",
+                file=sys.stderr,
             )
+            raise _KeptPartial from None
         written = writers.write_run(
             result, folder, scenario_file=args.scenario, plot=None if args.no_plots else plots.plot_run
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -49,3 +50,17 @@ def small_scenario(**changes) -> Scenario:
 @pytest.fixture
 def scenario_factory():
     return small_scenario
+
+
+def assert_same_outputs(a: Path, b: Path) -> None:
+    """Every output file of two run folders byte-identical (manifests differ only by times and command)."""
+
+    def files(folder: Path) -> dict[str, bytes]:
+        found = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+        return {k: v for k, v in found.items() if k != "manifest.json"}
+
+    left, right = files(a), files(b)
+    assert sorted(left) == sorted(right)
+    assert [k for k in left if left[k] != right[k]] == []
+    hashes = [json.loads((f / "manifest.json").read_text())["files_sha256"] for f in (a, b)]
+    assert hashes[0] == hashes[1]

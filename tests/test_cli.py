@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -14,7 +15,7 @@ from model import cli
 from model.config.vocabulary import PAYERS
 from model.experiments import ensemble
 from model.io import writers as outputs
-from tests.conftest import FIXTURES, FLOW_METRICS, POPULATION_METRICS, ROOT, healthwork
+from tests.conftest import FIXTURES, FLOW_METRICS, POPULATION_METRICS, ROOT, assert_same_outputs, healthwork
 
 BASE = FIXTURES / "good" / "base.yaml"
 
@@ -47,13 +48,17 @@ def test_run_writes_every_output_with_the_documented_columns(run_dirs):
     out = run_dirs[1]
     assert {p.name for p in out.iterdir()} == {
         "manifest.json",
-        "monthly.csv",
+        "monthly.parquet",
         "summary.csv",
         "parameters.csv",
-        "fiscal.csv",
+        "fiscal.parquet",
         "plots",
+        "runs",
     }  # no value_for_money.csv: without programmes it would be all zero
-    monthly = pd.read_csv(out / "monthly.csv")
+    runs = sorted(p.name for p in (out / "runs").iterdir())
+    assert runs == ["draw-00000-replication-00000.parquet", "draw-00000-replication-00001.parquet",
+                    "draw-00000-replication-00002.parquet", "manifest.json"]  # fmt: skip
+    monthly = pd.read_parquet(out / "monthly.parquet")
     assert list(monthly.columns) == list(ensemble.MONTHLY_COLUMNS)
     assert set(monthly["metric"]) == set(POPULATION_METRICS)
     assert set(monthly["area"]) == {"Halton", "ALL"}
@@ -87,13 +92,13 @@ def test_parameters_csv_keeps_each_parameters_url_note_and_bounds(run_dirs):
 
 
 def test_counts_are_scaled_to_the_published_population(run_dirs):
-    monthly = pd.read_csv(run_dirs[1] / "monthly.csv")
+    monthly = pd.read_parquet(run_dirs[1] / "monthly.parquet")
     residents = monthly[(monthly["metric"] == "residents") & (monthly["area"] == "Halton")]["value"]
-    assert (residents == 79896).all()  # mid-2021 population 16-64 although only 1% is simulated
+    np.testing.assert_allclose(residents, 79896, rtol=1e-12)  # mid-2021 population 16-64, 1% simulated
 
 
 def test_rates_are_consistent_with_counts(run_dirs):
-    m = pd.read_csv(run_dirs[1] / "monthly.csv")
+    m = pd.read_parquet(run_dirs[1] / "monthly.parquet")
     wide = m[m["arm"] == "counterfactual"].pivot_table(
         index=["replication", "month", "area"], columns="metric", values="value"
     )
@@ -107,8 +112,27 @@ def test_rates_are_consistent_with_counts(run_dirs):
 
 
 def test_outputs_are_byte_identical_whatever_the_worker_count(run_dirs):
-    for name in ("monthly.csv", "summary.csv"):
-        assert (run_dirs[1] / name).read_bytes() == (run_dirs[2] / name).read_bytes(), name
+    assert_same_outputs(run_dirs[1], run_dirs[2])
+
+
+def test_format_csv_writes_the_same_long_tables_as_csv(run_dirs, tmp_path):
+    out = tmp_path / "csv"
+    done = healthwork("run", BASE, "--out", out, "--replications", 3, "--set", "simulation.burn_in_months=6",
+                      "--format", "csv", "--no-plots")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert not list(out.glob("*.parquet"))
+    for name in ("monthly", "fiscal"):
+        text = pd.read_csv(out / f"{name}.csv")
+        table = pd.read_parquet(run_dirs[1] / f"{name}.parquet")
+        assert list(text.columns) == list(table.columns)
+        assert (
+            text.drop(columns=text.columns[-2:])
+            .astype(str)
+            .equals(table.drop(columns=table.columns[-2:]).astype(str))
+        )
+        value = "value" if name == "monthly" else "value_gbp"
+        np.testing.assert_allclose(text[value], table[value], rtol=1e-9)  # CSV keeps 10 significant digits
+    assert (out / "summary.csv").read_bytes() == (run_dirs[1] / "summary.csv").read_bytes()
 
 
 def test_manifest_records_what_is_needed_to_reproduce_the_run(run_dirs):
@@ -121,16 +145,17 @@ def test_manifest_records_what_is_needed_to_reproduce_the_run(run_dirs):
     assert {"numpy", "mesa", "pandas", "python"} <= set(manifest["packages"])
     assert "revision" in manifest["git"]
     assert manifest["started"] <= manifest["finished"]
-    assert manifest["files_sha256"]["monthly.csv"] == outputs.sha256(run_dirs[2] / "monthly.csv")
+    assert manifest["files_sha256"]["monthly.parquet"] == outputs.sha256(run_dirs[2] / "monthly.parquet")
+    assert "runs/draw-00000-replication-00002.parquet" in manifest["files_sha256"]
     assert manifest["notes"]  # says the scenario arm was copied
 
 
 def test_existing_output_folder_is_never_overwritten(run_dirs):
-    before = (run_dirs[1] / "monthly.csv").read_bytes()
+    before = (run_dirs[1] / "monthly.parquet").read_bytes()
     done = healthwork("run", BASE, "--out", run_dirs[1])
     assert done.returncode == 2
     assert "already exists and is not empty" in done.stderr
-    assert (run_dirs[1] / "monthly.csv").read_bytes() == before
+    assert (run_dirs[1] / "monthly.parquet").read_bytes() == before
 
 
 def test_default_output_folder_is_outputs_name_timestamp(tmp_path):
@@ -216,9 +241,9 @@ def test_programme_runs_write_fiscal_and_value_for_money_tables(tmp_path):
     done = healthwork("run", scenario, "--out", out, "--workers", 1)
     assert done.returncode == 0, done.stderr
     names = {p.name for p in out.iterdir()}
-    assert {"fiscal.csv", "value_for_money.csv", "programmes.csv", "distance_travelled.csv"} <= names
+    assert {"fiscal.parquet", "value_for_money.csv", "programmes.parquet", "distance_travelled.csv"} <= names
     assert "fiscal_by_payer.png" in {p.name for p in (out / "plots").iterdir()}
-    fiscal = pd.read_csv(out / "fiscal.csv")
+    fiscal = pd.read_parquet(out / "fiscal.parquet")
     assert list(fiscal.columns) == [
         "arm",
         "replication",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, ROOT, healthwork
+from tests.conftest import FIXTURES, ROOT, assert_same_outputs, healthwork
 
 pytest.importorskip("distributed")
 
@@ -76,10 +76,8 @@ def test_outputs_are_byte_identical_on_serial_process_and_dask_executors(cluster
     for name, options in runs.items():
         done = healthwork("run", BASE, "--replications", 4, "--no-plots", "--out", tmp_path / name, *options)
         assert done.returncode == 0, done.stderr
-    for table in ("monthly.csv", "summary.csv", "fiscal.csv"):
-        serial = (tmp_path / "serial" / table).read_bytes()
-        assert serial == (tmp_path / "process" / table).read_bytes(), table
-        assert serial == (tmp_path / "dask" / table).read_bytes(), table
+    assert_same_outputs(tmp_path / "serial", tmp_path / "process")
+    assert_same_outputs(tmp_path / "serial", tmp_path / "dask")
 
 
 def test_a_worker_killed_mid_run_changes_nothing(cluster, tmp_path):
@@ -104,8 +102,7 @@ def test_a_worker_killed_mid_run_changes_nothing(cluster, tmp_path):
     assert run.poll() is None, "the run ended before its worker was killed"
     _, err = run.communicate(timeout=600)
     assert run.returncode == 0, err
-    for table in ("monthly.csv", "summary.csv"):
-        assert (tmp_path / "serial" / table).read_bytes() == (tmp_path / "dask" / table).read_bytes(), table
+    assert_same_outputs(tmp_path / "serial", tmp_path / "dask")
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from model.experiments import calibration, executors
 from model.experiments.executors import Interrupted, SerialExecutor, cpus_available, make_executor
 from model.io import writers
 from model.io.writers import HOST, OutputFolder
-from tests.conftest import FIXTURES, ROOT, healthwork, small_scenario
+from tests.conftest import FIXTURES, ROOT, assert_same_outputs, healthwork, small_scenario
 
 BASE = FIXTURES / "good" / "base.yaml"
 QUICK = ["--set", "simulation.burn_in_months=0", "--no-plots"]
@@ -185,7 +185,7 @@ def test_two_runs_without_out_started_together_both_keep_their_results(tmp_path)
     assert [run.returncode for run in runs] == [0, 0], [err for _, err in outputs]
     folders = {out.strip() for out, _ in outputs}
     assert len(folders) == 2
-    assert all((tmp_path / f / "monthly.csv").is_file() for f in folders)
+    assert all((tmp_path / f / "monthly.parquet").is_file() for f in folders)
 
 
 @pytest.mark.parametrize("where", ["under_a_file", "proc"])
@@ -240,28 +240,89 @@ def test_results_that_cannot_be_moved_into_place_are_kept_and_their_place_said(t
     with pytest.raises(OSError, match="they are complete in") as caught:
         writers.write_run(result, folder, scenario_file=str(BASE))
     assert str(folder.staging) in str(caught.value)
-    assert (folder.staging / "monthly.csv").is_file() and (folder.staging / "manifest.json").is_file()
+    assert (folder.staging / "summary.csv").is_file() and (folder.staging / "manifest.json").is_file()
     assert not folder.lock.exists()
 
 
-def test_kill_term_during_a_run_leaves_nothing_half_written(tmp_path):
+def _start_and_stop(tmp_path: Path, stop: signal.Signals, runs: int = 2) -> tuple[Path, str]:
+    """Start a 6-replication run into ``tmp_path/out``, send ``stop`` once ``runs`` runs are kept."""
     out = tmp_path / "out"
     run = subprocess.Popen(
-        [sys.executable, "-m", "model.cli", "run", str(BASE), "--workers", "1", "--replications", "50",
-         "--set", "horizon_months=300", "--out", str(out), *QUICK],
+        [sys.executable, "-m", "model.cli", "run", str(BASE), "--executor", "serial", "--replications", "6",
+         "--set", "horizon_months=120", "--out", str(out), *QUICK],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     staging = tmp_path / f".out.healthwork-partial-{run.pid}@{HOST}"
-    deadline = time.monotonic() + 60
-    while not staging.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert staging.exists(), "the output folder was not claimed"
-    time.sleep(0.5)
-    run.terminate()
+    deadline = time.monotonic() + 120
+    while len(list((staging / "runs").glob("draw-*.parquet"))) < runs and time.monotonic() < deadline:
+        time.sleep(0.05)
+    run.send_signal(stop)
     _, err = run.communicate(timeout=60)
-    assert run.returncode == 130, err
-    assert "interrupted; nothing was written" in err
-    assert list(tmp_path.iterdir()) == []
+    assert not out.exists(), "an interrupted run must not leave its output folder half written"
+    return staging, f"{run.returncode}: {err}"
+
+
+def test_kill_term_during_a_run_keeps_only_finished_runs_and_says_how_to_resume(tmp_path):
+    staging, err = _start_and_stop(tmp_path, signal.SIGTERM)
+    assert err.startswith("130: "), err
+    assert "finished runs are kept: finish them with" in err and f"--resume {tmp_path / 'out'}" in err
+    kept = sorted(p.name for p in (staging / "runs").iterdir())
+    assert "manifest.json" in kept and all(k.startswith("draw-") for k in kept if k != "manifest.json")
+    assert not (tmp_path / ".out.healthwork-lock").exists()
+
+
+def test_resume_after_kill_9_runs_only_what_is_missing_and_gives_identical_bytes(tmp_path):
+    staging, _ = _start_and_stop(tmp_path, signal.SIGKILL)
+    kept = len(list((staging / "runs").glob("draw-*.parquet")))
+    assert 2 <= kept < 6
+    done = healthwork("run", BASE, "--set", "horizon_months=120", "--replications", 6, "--resume",
+                      tmp_path / "out", *QUICK)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"Resuming {tmp_path / 'out'}: {kept} of 6 runs are kept" in done.stderr
+    assert not staging.exists() and not (tmp_path / ".out.healthwork-lock").exists()
+    fresh = healthwork("run", BASE, "--set", "horizon_months=120", "--replications", 6, "--workers", 2,
+                       "--out", tmp_path / "fresh", *QUICK)  # fmt: skip
+    assert fresh.returncode == 0, fresh.stderr
+    assert_same_outputs(tmp_path / "out", tmp_path / "fresh")
+
+
+def test_a_later_run_beside_an_interrupted_one_keeps_it_for_resume(tmp_path):
+    staging, _ = _start_and_stop(tmp_path, signal.SIGKILL)
+    done = healthwork("run", BASE, "--replications", 1, "--out", tmp_path / "other", *QUICK)
+    assert done.returncode == 0, done.stderr
+    assert f"kept {staging}: an interrupted run; finish it with --resume {tmp_path / 'out'}" in done.stderr
+    assert (staging / "runs" / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (["--replications", "7"], "a different scenario (its file, --set or --replications differ)"),
+        (["--replications", "6", "--draws", "2"], "a different --draws"),
+        (["--replications", "6", "--seed", "99"], "a different scenario"),
+    ],
+)
+def test_resume_refuses_a_different_command_naming_what_differs(tmp_path, change, reason):
+    staging, _ = _start_and_stop(tmp_path, signal.SIGKILL)
+    done = healthwork(
+        "run", BASE, "--set", "horizon_months=120", *change, "--resume", tmp_path / "out", *QUICK
+    )
+    assert done.returncode == 2, done.stderr
+    assert f"command line: --resume: {tmp_path / 'out'} was started with {reason}" in done.stderr
+    assert (staging / "runs" / "manifest.json").is_file() or any(
+        (p / "runs" / "manifest.json").is_file() for p in tmp_path.glob(".out.healthwork-partial-*")
+    ), "a refused resume must keep the interrupted run"
+
+
+def test_resume_with_nothing_to_resume_is_refused(tmp_path):
+    done = healthwork("run", BASE, "--resume", tmp_path / "nothing", *QUICK)
+    assert done.returncode == 2
+    assert f"command line: --resume: {tmp_path / 'nothing'}: no interrupted run found there" in done.stderr
+    complete = tmp_path / "complete"
+    assert healthwork("run", BASE, "--replications", 1, "--out", complete, *QUICK).returncode == 0
+    done = healthwork("run", BASE, "--replications", 1, "--resume", complete, *QUICK)
+    assert done.returncode == 2
+    assert f"{complete} is complete; there is nothing to resume" in done.stderr
 
 
 class InterruptAfter(SerialExecutor):

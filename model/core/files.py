@@ -6,18 +6,39 @@ import hashlib
 import os
 import platform
 import subprocess
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ("numpy", "pandas", "scipy", "mesa", "pydantic", "pyyaml", "matplotlib", "networkx")
+PACKAGES = ("numpy", "pandas", "scipy", "mesa", "pydantic", "pyyaml", "matplotlib", "networkx", "pyarrow")
 REPO = Path(__file__).resolve().parents[2]
+PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write a file durably or not at all: ``write(tmp)`` fills a temporary sibling, fsync, rename, fsync.
+
+    A reader (or a resumed run after ``kill -9``) sees either the complete file or none; a temporary file
+    left by a killed writer starts with a dot and ends ``.tmp-PID``.
+    """
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write(tmp)
+        with tmp.open("rb") as handle:
+            os.fsync(handle.fileno())
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write a file via a temporary sibling and an atomic rename."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    """Write a text file atomically (:func:`atomic_write`)."""
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def write_if_changed(path: Path, text: str) -> bool:
@@ -49,6 +70,15 @@ def git_revision() -> dict[str, object]:
 
     revision = git("rev-parse", "HEAD")
     return {"revision": revision or None, "dirty": bool(git("status", "--porcelain")) if revision else None}
+
+
+def code_digest() -> str:
+    """SHA-256 over the package's source and data files (names and bytes): what a result depends on."""
+    h = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".csv", ".yaml"}:
+            h.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def package_versions() -> dict[str, str]:

@@ -300,14 +300,14 @@ RATIOS = {
 }
 
 
-def summary_rows(books: Books, metrics: dict[str, np.ndarray]) -> pd.DataFrame:
+def summary_rows(scenario: Scenario, metrics: dict[str, np.ndarray]) -> pd.DataFrame:
     """The impact metrics as summary.csv rows (arm impact, programme all).
 
     Ratios (cost per job) take the ratio of the means as their mean, and percentiles of the replications'
     own ratios (``inf`` where a replication added no job); ``payback_month`` percentiles count "not within the
     horizon" as ``inf`` and its mean is given only when every replication pays back.
     """
-    areas = [*books.scenario.population.areas, ALL_AREAS]
+    areas = [*scenario.population.areas, ALL_AREAS]
     rows = []
     for name, x in metrics.items():
         for a, area in enumerate(areas):
@@ -320,20 +320,13 @@ def summary_rows(books: Books, metrics: dict[str, np.ndarray]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["arm", "area", "programme", "metric", *STATISTICS])
 
 
-def value_for_money(books: Sequence[Books], metrics: dict[str, np.ndarray]) -> pd.DataFrame:
+def value_for_money(scenario: Scenario, measures: dict[str, np.ndarray]) -> pd.DataFrame:
     """The ledger view: fiscal, economic and social value (present values), costs, benefit-cost ratios.
 
-    ``books`` holds one set of books per parameter draw (one without draws), in the order of ``metrics``'
-    replications.
+    ``measures`` are :func:`vfm_measures` per replication (every parameter draw's, in order).
     """
-    parts, first = [], 0
-    for book in books:
-        last = first + len(book.nominal["scenario"])
-        parts.append(_vfm_measures(book, {k: v[first:last] for k, v in metrics.items()}))
-        first = last
-    measures = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
     rows = []
-    for a, area in enumerate([*books[0].scenario.population.areas, ALL_AREAS]):
+    for a, area in enumerate([*scenario.population.areas, ALL_AREAS]):
         for name, x in measures.items():
             stats = describe(x[:, a])
             band = vfm_band(stats[0]) if name in ("bcr", "fiscal_bcr") else ""
@@ -341,7 +334,17 @@ def value_for_money(books: Sequence[Books], metrics: dict[str, np.ndarray]) -> p
     return pd.DataFrame(rows, columns=list(VFM_COLUMNS))
 
 
-def _vfm_measures(books: Books, metrics: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def impact_by_payer(fiscal: pd.DataFrame) -> pd.Series:
+    """Sum over replications of the real impact net of displacement at ALL, by fiscal year and payer."""
+    rows = fiscal[
+        (fiscal["arm"] == f"{IMPACT}_net_of_displacement")
+        & (fiscal["basis"] == PRICE_BASIS)
+        & (fiscal["area"] == ALL_AREAS)
+    ]
+    return rows.groupby(["fiscal_year", "payer"])["value_gbp"].sum()
+
+
+def vfm_measures(books: Books, metrics: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Per replication and area: present values (fiscal, economic, social value, costs) and the ratios."""
     i = books.impacts
     discount = books.discount[None, :, None]

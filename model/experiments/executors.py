@@ -1,8 +1,9 @@
 """Executors: where jobs run. One is made per command and passed down (EMA Workbench evaluators).
 
 Every job is a pure function of its arguments (a replication of a scenario, a trial, an area fit), so an
-executor only decides where it runs; results come back in job order, and outputs do not depend on the
-executor or its number of workers.
+executor only decides where it runs; ``map`` returns results in job order, and outputs do not depend on the
+executor or its number of workers. ``each`` yields (job index, result) as jobs finish, with a bounded window
+of jobs in flight, so that an ensemble can write each result away and hold none (flat memory).
 
 - :class:`SerialExecutor`: in this process.
 - :class:`ProcessExecutor`: a pool of spawned local processes, started once and reused by every ``map`` of
@@ -18,6 +19,7 @@ so that a long command can keep them.
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import importlib
 import itertools
@@ -25,8 +27,8 @@ import multiprocessing
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from multiprocessing.connection import wait
 from typing import Any, Protocol
@@ -60,46 +62,63 @@ def cpus_available() -> int:
 
 
 class Executor(Protocol):
-    """Runs a top-level (picklable) function over jobs and returns the results in job order."""
+    """Runs a top-level (picklable) function over jobs: results in job order, or each as it finishes."""
 
     workers: int
+
+    def each[Job, Result](
+        self, fn: Callable[[Job], Result], jobs: Sequence[Job], progress: Progress | None = None
+    ) -> Iterator[tuple[int, Result]]:
+        """(job index, result) as jobs finish, a bounded window in flight; ``progress(done, total)``."""
 
     def map[Job, Result](
         self, fn: Callable[[Job], Result], jobs: Sequence[Job], progress: Progress | None = None
     ) -> list[Result]:
-        """``fn`` over ``jobs``; ``progress(done, total)`` as jobs finish."""
+        """``fn`` over ``jobs``, results in job order."""
 
     def close(self) -> None:
         """Release workers (idempotent)."""
 
 
-class SerialExecutor:
-    """Every job in this process, in order."""
-
-    workers = 1
+class _Executor:
+    """What every executor shares: ``map`` in job order from its ``each``, and use as a context manager."""
 
     def map[Job, Result](
         self, fn: Callable[[Job], Result], jobs: Sequence[Job], progress: Progress | None = None
     ) -> list[Result]:
-        """``fn`` over ``jobs`` one after another."""
-        results: list = []
+        """``fn`` over ``jobs``, results in job order; Ctrl-C raises :class:`Interrupted` with those done."""
+        finished: dict[int, Any] = {}
         try:
-            for done, job in enumerate(jobs, 1):
-                results.append(fn(job))
-                if progress:
-                    progress(done, len(jobs))
+            for index, result in self.each(fn, jobs, progress):
+                finished[index] = result
         except KeyboardInterrupt:
-            raise Interrupted(dict(enumerate(results)), len(jobs)) from None
-        return results
+            raise Interrupted(finished, len(jobs)) from None
+        return [finished[i] for i in range(len(jobs))]
 
     def close(self) -> None:
         """Nothing to release."""
 
-    def __enter__(self) -> SerialExecutor:
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class SerialExecutor(_Executor):
+    """Every job in this process, in order."""
+
+    workers = 1
+
+    def each[Job, Result](
+        self, fn: Callable[[Job], Result], jobs: Sequence[Job], progress: Progress | None = None
+    ) -> Iterator[tuple[int, Result]]:
+        """``fn`` over ``jobs`` one after another."""
+        for index, job in enumerate(jobs):
+            result = fn(job)
+            if progress:
+                progress(index + 1, len(jobs))
+            yield index, result
 
 
 def _exit_with_parent() -> None:
@@ -129,11 +148,12 @@ def _start_worker(modules: Iterable[str]) -> None:
     _import_plugins(modules)
 
 
-class ProcessExecutor:
+class ProcessExecutor(_Executor):
     """A pool of ``workers`` spawned local processes, created on first use and reused until closed.
 
     Plug-in modules that registered conditions, rates or programme types in this process are imported in
-    each worker, so the workers see the same registries.
+    each worker, so the workers see the same registries. At most two jobs per worker are in flight, so a
+    caller that consumes results as they come (:meth:`each`) holds a bounded number of them.
     """
 
     def __init__(self, workers: int):
@@ -152,24 +172,38 @@ class ProcessExecutor:
             )
         return self._pool
 
-    def map[Job, Result](
+    def each[Job, Result](
         self, fn: Callable[[Job], Result], jobs: Sequence[Job], progress: Progress | None = None
-    ) -> list[Result]:
+    ) -> Iterator[tuple[int, Result]]:
         """``fn`` over ``jobs`` in the pool (in this process when there is a single job)."""
         if len(jobs) <= 1:
-            return SerialExecutor().map(fn, jobs, progress)
+            yield from SerialExecutor().each(fn, jobs, progress)
+            return
         pool = self._ensure()
-        futures: dict[Future, int] = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
-        finished: dict[int, Any] = {}
+        pending = iter(enumerate(jobs))
+        running: dict[Future, int] = {}
+
+        def submit(n: int) -> None:
+            for index, job in itertools.islice(pending, n):
+                running[pool.submit(fn, job)] = index
+
+        submit(2 * self.workers)
+        complete, done = False, 0
         try:
-            for done, future in enumerate(as_completed(futures), 1):
-                finished[futures[future]] = future.result()
-                if progress:
-                    progress(done, len(jobs))
-        except KeyboardInterrupt:
-            self._shutdown(wait=False)  # workers stopped, queued jobs dropped
-            raise Interrupted(finished, len(jobs)) from None
-        return [finished[i] for i in range(len(jobs))]
+            while running:
+                finished, _ = concurrent.futures.wait(running, return_when=FIRST_COMPLETED)
+                for future in sorted(finished, key=running.__getitem__):
+                    index = running.pop(future)
+                    result = future.result()
+                    submit(1)
+                    done += 1
+                    if progress:
+                        progress(done, len(jobs))
+                    yield index, result
+            complete = True
+        finally:
+            if not complete:  # interrupted or failed: stop the workers' jobs, drop the queued ones
+                self._shutdown(wait=False)
 
     def close(self) -> None:
         """Shut the pool down."""
@@ -183,12 +217,6 @@ class ProcessExecutor:
             self._pool.shutdown(wait=wait, cancel_futures=True)
             self._pool = None
 
-    def __enter__(self) -> ProcessExecutor:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
 
 def _call_with_plugins[Job, Result](
     fn: Callable[[Job], Result], modules: tuple[str, ...], job: Job
@@ -198,7 +226,7 @@ def _call_with_plugins[Job, Result](
     return fn(job)
 
 
-class DaskExecutor:
+class DaskExecutor(_Executor):
     """Jobs on a Dask cluster: a window of futures in flight, explicit keys, retries on worker loss.
 
     Every job is a pure function of its arguments, so a job rerun after its worker died gives the same result
@@ -215,10 +243,10 @@ class DaskExecutor:
         self._prefix = f"healthwork-{uuid.uuid4().hex}"  # unique to this driver on a shared scheduler
         self._batch = 0
 
-    def map[Job, Result](
+    def each[Job, Result](
         self, fn: Callable[[Job], Result], jobs: Sequence[Job], progress: Progress | None = None
-    ) -> list[Result]:
-        """``fn`` over ``jobs`` on the cluster, in job order."""
+    ) -> Iterator[tuple[int, Result]]:
+        """``fn`` over ``jobs`` on the cluster, as they finish."""
         from distributed import as_completed as dask_completed
 
         self._batch += 1
@@ -227,23 +255,24 @@ class DaskExecutor:
         pending = iter(enumerate(jobs))
         keys: dict[str, int] = {}
         submitted: list = []
-        finished: dict[int, Any] = {}
+        complete = False
         try:
             first = [
                 self._submit(call, job, i, keys, submitted) for i, job in itertools.islice(pending, window)
             ]
             running = dask_completed(first, loop=self._client.loop)
             for done, future in enumerate(running, 1):
-                finished[keys[future.key]] = future.result()
+                result = future.result()
                 future.release()
                 for i, job in itertools.islice(pending, 1):
                     running.add(self._submit(call, job, i, keys, submitted))
                 if progress:
                     progress(done, len(jobs))
-        except KeyboardInterrupt:
-            self._client.cancel([f for f in submitted if not f.done()])
-            raise Interrupted(finished, len(jobs)) from None
-        return [finished[i] for i in range(len(jobs))]
+                yield keys[future.key], result
+            complete = True
+        finally:
+            if not complete:
+                self._client.cancel([f for f in submitted if not f.done()])
 
     def _submit(self, call: Callable, job: Any, index: int, keys: dict[str, int], submitted: list):
         key = f"{self._prefix}-{self._batch}-{index}"
@@ -255,12 +284,6 @@ class DaskExecutor:
     def close(self) -> None:
         """Disconnect from the cluster (it keeps running)."""
         self._client.close()
-
-    def __enter__(self) -> DaskExecutor:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 EXECUTORS = ("serial", "process", "dask")  # the kinds a command's --executor names

@@ -13,7 +13,6 @@ import pandas as pd
 
 from model.config.scenario import slug
 from model.config.vocabulary import ALL_AREAS, ALL_PROGRAMMES, ARMS
-from model.core.tables import summarise
 from model.experiments.ensemble import RunResult
 
 RATES = {
@@ -24,19 +23,10 @@ RATES = {
 COLOURS = {"counterfactual": "#4d4d4d", "scenario": "#1f77b4"}
 
 
-def bands(monthly: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Mean and 5th/95th percentiles across replications (:func:`summarise`) by arm, area and month."""
-    rows = monthly[(monthly["metric"] == metric) & (monthly["programme"] == ALL_PROGRAMMES)]
-    frames = []
-    for (arm, area), group in rows.groupby(["arm", "area"], sort=False):
-        wide = group.pivot(index="replication", columns="month", values="value")
-        mean, p05, _, p95, _ = summarise(wide.to_numpy())
-        frames.append(
-            pd.DataFrame(
-                {"arm": arm, "area": area, "month": wide.columns, "mean": mean, "p05": p05, "p95": p95}
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
+def bands(result: RunResult, metric: str, programme: str = ALL_PROGRAMMES) -> pd.DataFrame:
+    """A plotted series' mean and 90% interval across replications by arm, area and month."""
+    b = result.bands
+    return b[(b["metric"] == metric) & (b["programme"] == programme)]
 
 
 def plot_rates(result: RunResult, folder: Path) -> list[str]:
@@ -45,11 +35,11 @@ def plot_rates(result: RunResult, folder: Path) -> list[str]:
     Each area's line is the scenario arm's mean across replications; ALL (population-weighted) also shows
     its interval and, when programmes ran, the counterfactual (dashed).
     """
-    areas = list(dict.fromkeys(result.monthly["area"]))
+    areas = [*result.scenario.population.areas, ALL_AREAS]
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
     colours = plt.get_cmap("tab10")
     for ax, (metric, label) in zip(axes, RATES.items(), strict=True):
-        data = bands(result.monthly, metric)
+        data = bands(result, metric)
         for i, area in enumerate(areas):
             d = data[(data["area"] == area) & (data["arm"] == ARMS[1])]
             if area == ALL_AREAS:
@@ -86,14 +76,12 @@ def _band(ax, frame: pd.DataFrame, colour: str, label: str) -> None:
 def plot_programmes(result: RunResult, folder: Path) -> list[str]:
     """Per programme: caseload (with capacity) and waiting list over time, per area and in total."""
     names = []
-    table = result.programmes
     for spec in result.scenario.programmes:
-        rows = table[table["programme"] == spec.name]
-        areas = list(dict.fromkeys(rows["area"]))
+        areas = [*(spec.areas or result.scenario.population.areas), ALL_AREAS]
         fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), constrained_layout=True)
         colours = plt.get_cmap("tab10")
         for metric, ax in zip(("caseload", "waiting"), axes, strict=True):
-            data = bands(rows.assign(programme=ALL_PROGRAMMES), metric)
+            data = bands(result, metric, spec.name)
             for i, area in enumerate(areas):
                 _band(ax, data[data["area"] == area], colours(i), area)
             _label(ax, f"{'Caseload' if metric == 'caseload' else 'Waiting list'} (people)", result)
@@ -105,8 +93,8 @@ def plot_programmes(result: RunResult, folder: Path) -> list[str]:
 
 def plot_job_starts(result: RunResult, folder: Path) -> list[str]:
     """Job starts per month in each arm, per area and in total."""
-    data = bands(result.monthly, "job_starts")
-    areas = list(dict.fromkeys(result.monthly["area"]))
+    data = bands(result, "job_starts")
+    areas = [*result.scenario.population.areas, ALL_AREAS]
     fig, axes = plt.subplots(
         1, len(areas), figsize=(3.6 * len(areas), 3.4), constrained_layout=True, squeeze=False
     )
@@ -120,10 +108,7 @@ def plot_job_starts(result: RunResult, folder: Path) -> list[str]:
 
 def plot_fiscal(result: RunResult, folder: Path) -> list[str]:
     """Impact by payer and fiscal year (2024/25 prices, net of displacement, mean over replications)."""
-    f = result.fiscal
-    rows = f[(f["arm"] == "impact_net_of_displacement") & (f["basis"] != "nominal") & (f["area"] == "ALL")]
-    reps = rows["replication"].nunique()
-    by = rows.groupby(["fiscal_year", "payer"])["value_gbp"].sum().unstack(fill_value=0.0) / reps
+    by = result.fiscal_by_payer
     gain = {  # positive = better for the public purse
         "DWP (benefit saving)": -by.get("dwp", 0.0),
         "HMRC (tax and NI gain)": by.get("hmrc", 0.0),
@@ -157,10 +142,10 @@ def plot_fiscal(result: RunResult, folder: Path) -> list[str]:
 def plot_run(result: RunResult, folder: Path) -> list[str]:
     """Every plot of a run."""
     names = plot_rates(result, folder)
-    if result.programmes is not None:
+    if result.scenario.has_programmes():
         names += plot_programmes(result, folder) + plot_job_starts(result, folder)
-    if result.fiscal is not None and result.programmes is not None:
-        names += plot_fiscal(result, folder)
+        if result.fiscal_by_payer is not None:
+            names += plot_fiscal(result, folder)
     if result.uncertainty and "ce_plane.csv" in result.uncertainty:
         names += plot_decision(result.uncertainty, folder)
     return names

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 
@@ -33,9 +34,9 @@ from model.programmes.programme import DECISIONS
 FLOAT_FORMAT = "%.10g"
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write a table with the fixed float format and Unix line endings."""
-    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+def write_csv(frame: pd.DataFrame, path: Path | IO[str], *, header: bool = True) -> None:
+    """Write a table (or append rows to an open file) with the fixed float format and Unix line endings."""
+    frame.to_csv(path, index=False, header=header, float_format=FLOAT_FORMAT, lineterminator="\n")
 
 
 HOST = socket.gethostname()
@@ -94,11 +95,22 @@ def clean_stale(parent: Path) -> list[str]:
         if owner is None or owner[1] != HOST or _alive(owner[0]):
             continue
         if staging and entry.is_dir():
+            if resumable(entry):
+                target = parent / staging["name"]
+                removed.append(
+                    f"kept {entry}: an interrupted run; finish it with --resume {target}, or delete it"
+                )
+                continue
             shutil.rmtree(entry, ignore_errors=True)
         elif lock:
             entry.unlink(missing_ok=True)
         removed.append(f"removed {entry}, left by an interrupted run (process {owner[0]} is gone)")
     return removed
+
+
+def resumable(staging: Path) -> bool:
+    """Whether a staging folder holds an interrupted ensemble's per-run files (``runs/manifest.json``)."""
+    return (staging / "runs" / "manifest.json").is_file()
 
 
 def _refused(key: str, text: str) -> InputError:
@@ -155,6 +167,44 @@ class OutputFolder:
             lock.unlink(missing_ok=True)
             raise _refused(key, f"{path}: cannot be written ({err.strerror})") from None
         return cls(path, staging, lock, notices)
+
+    @classmethod
+    def resume(cls, path: Path, check: Callable[[Path], object]) -> OutputFolder:
+        """Claim ``path`` to finish the interrupted run whose staging folder lies beside it.
+
+        The newest resumable staging folder of ``path`` left by a process that is gone (on this host) is
+        taken over once ``check(its runs folder)`` has accepted it (raising :class:`InputError` otherwise,
+        which leaves it untouched): its per-run files stay, everything else in it is written again. The
+        folder is kept if the resumed run fails too (``keep``).
+        """
+        if (path / "manifest.json").is_file():
+            raise _refused("--resume", f"{path} is complete; there is nothing to resume")
+        candidates = []
+        if path.parent.is_dir():
+            for entry in path.parent.iterdir():
+                found = STAGING.match(entry.name)
+                if found and found["name"] == path.name and entry.is_dir() and resumable(entry):
+                    if found["host"] != HOST or _alive(int(found["pid"])):
+                        raise _refused(
+                            "--resume",
+                            f"{path} is still being written by process {found['pid']} on {found['host']}",
+                        )
+                    candidates.append(entry)
+        if not candidates:
+            raise _refused("--resume", f"{path}: no interrupted run found there (nothing to resume)")
+        newest = max(candidates, key=lambda p: (p / "runs").stat().st_mtime)
+        check(newest / "runs")
+        folder = cls.claim(path, key="--resume")
+        folder.notices = [n for n in folder.notices if not any(str(c) in n for c in candidates)]
+        folder.staging.rmdir()
+        newest.rename(folder.staging)
+        folder.keep = True
+        for entry in folder.staging.iterdir():
+            if entry.is_dir() and entry.name != "runs":
+                shutil.rmtree(entry)
+            elif not entry.is_dir():
+                entry.unlink()
+        return folder
 
     @classmethod
     def claim_default(cls, root: Path, slug: str, now: dt.datetime) -> OutputFolder:
@@ -219,20 +269,19 @@ def write_run(
     out: Path | OutputFolder,
     *,
     scenario_file: str,
-    extra_tables: dict[str, pd.DataFrame] | None = None,
     plot: Callable[[RunResult, Path], list[str]] | None = None,
 ) -> Path:
-    """Write a run's tables, plots and manifest to ``out`` atomically; return ``out``."""
+    """Write a run's summary tables, plots and manifest to ``out`` atomically; return ``out``.
+
+    The long tables and per-run files are already in the staging folder (:mod:`model.io.storage`).
+    """
 
     def fill(staging: Path) -> dict[str, object]:
-        tables = {"monthly.csv": result.monthly, "summary.csv": result.summary} | (extra_tables or {})
-        if result.programmes is not None:
-            tables["programmes.csv"] = result.programmes
+        tables = {"summary.csv": result.summary}
+        if result.distance is not None:
             tables["distance_travelled.csv"] = result.distance
-        if result.fiscal is not None:
-            tables["fiscal.csv"] = result.fiscal
-            if result.scenario.has_programmes():  # without programmes it is all zero by construction
-                tables["value_for_money.csv"] = result.value_for_money
+        if result.value_for_money is not None and result.scenario.has_programmes():
+            tables["value_for_money.csv"] = result.value_for_money  # all zero without programmes
         tables |= result.uncertainty or {}
         tables["parameters.csv"] = pd.DataFrame(result.scenario.resolved_parameters().as_records())
         for name, frame in tables.items():

@@ -274,7 +274,7 @@ def column(*values):
 
 
 def test_ratio_summaries_use_the_ratio_of_means_and_count_no_job_as_infinite():
-    books = SimpleNamespace(scenario=SimpleNamespace(population=SimpleNamespace(areas=["Knowsley"])))
+    scenario = SimpleNamespace(population=SimpleNamespace(areas=["Knowsley"]))
     metrics = {
         "programme_cost_gbp": column(100, 100, 100, 100),
         "additional_job_starts": column(0, 1, 2, 5),
@@ -283,7 +283,7 @@ def test_ratio_summaries_use_the_ratio_of_means_and_count_no_job_as_infinite():
         "cost_per_sustained_job_gbp": appraisal._cost_per(column(100, 100, 100, 100), column(0, 0, 0, 0)),
         "payback_month": column(12, 30, np.inf, 18),
     }
-    rows = appraisal.summary_rows(books, metrics).set_index(["area", "metric"])
+    rows = appraisal.summary_rows(scenario, metrics).set_index(["area", "metric"])
     per_job = rows.loc[("Knowsley", "cost_per_additional_job_gbp")]
     assert per_job["mean"] == pytest.approx(100 / 2)  # mean cost / mean jobs, not mean(100, 50, 20, inf)
     assert (per_job["p05"], per_job["p50"], per_job["p95"]) == (20, 50, np.inf)

@@ -8,7 +8,7 @@ import pytest
 
 from model.config.parameters import _distribution_problem, default_parameters
 from model.experiments import ensemble, uncertainty
-from tests.conftest import FIXTURES, healthwork, small_scenario
+from tests.conftest import FIXTURES, assert_same_outputs, healthwork, small_scenario
 
 BASE = FIXTURES / "good" / "base.yaml"
 J = "judgement"
@@ -138,8 +138,10 @@ def test_run_with_draws_end_to_end_and_the_same_bytes_on_any_workers(tmp_path):
         "evppi.csv",
     ):
         assert (out / name).read_bytes() == (tmp_path / "w2" / name).read_bytes(), name
-    monthly = pd.read_csv(out / "monthly.csv")
+    assert_same_outputs(out, tmp_path / "w2")
+    monthly = pd.read_parquet(out / "monthly.parquet")
     assert sorted(set(monthly["replication"])) == list(range(8))  # 4 draws x 2 replications
+    assert len(list((out / "runs").glob("draw-0000[0-3]-replication-0000[01].parquet"))) == 8
     summary = pd.read_csv(out / "summary.csv").set_index(["arm", "area", "programme", "metric"])
     cost = summary.loc[("impact", "ALL", "all", "programme_cost_gbp")]
     assert cost["p05"] < cost["p95"]  # the staff cost is drawn, so the cost is uncertain
