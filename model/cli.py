@@ -200,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument(
         "--all",
         action="store_true",
-        help="every parameter labelled an assumption (the default when none is named)",
+        help="every uncertain parameter (a distribution that is not fixed; the default when none is named)",
     )
     sens.add_argument(
         "--samples",

@@ -24,7 +24,19 @@ import yaml
 from model.config.errors import Problem, did_you_mean, shown
 
 STATUSES = ("sourced", "derived", "fallback", "assumption", "fitted")
-DISTRIBUTION_BASES = ("half_to_double", "judgement", "setting", "statutory", "convention")  # parameters.yaml
+# How a leaf's distribution was chosen (parameters.yaml's header says what each means).
+DISTRIBUTION_BASES = (
+    "published_interval",
+    "sampling",
+    "judgement",
+    "half_to_double",
+    "survey_estimate",
+    "setting",
+    "statutory",
+    "convention",
+)
+FIXED_BASES = ("survey_estimate", "setting", "statutory", "convention")  # held at the value
+SOURCED_BASES = ("published_interval", "sampling", "survey_estimate")  # state their distribution_source
 AREA_FACTORS = ("job_entry", "unemployment", "sickness")
 
 
@@ -47,6 +59,7 @@ class Parameter:
         None  # e.g. {uniform: {low, high}}, "fixed"
     )
     distribution_basis: str = ""  # one of DISTRIBUTION_BASES: how the distribution was chosen
+    distribution_source: str = ""  # the interval, sample size or bracket it comes from, or why it is fixed
 
     def check(self, value: object) -> str | None:
         """Return why ``value`` is not acceptable for this parameter, or None."""
@@ -134,9 +147,20 @@ class Parameters(Mapping[str, float]):
                 "min": p.min,
                 "max": p.max,
                 "integer": p.integer,
+                "distribution": _described(p.distribution),
+                "distribution_basis": p.distribution_basis,
+                "distribution_source": p.distribution_source,
             }
             for p in self._entries.values()
         ]
+
+
+def _described(distribution: Mapping[str, Mapping[str, float]] | str | None) -> str:
+    """A distribution in one cell: ``uniform(low=0.4, high=0.45)``, ``fixed``, or empty (fitted values)."""
+    if not isinstance(distribution, Mapping):
+        return distribution or ""
+    ((kind, spec),) = distribution.items()
+    return f"{kind}({', '.join(f'{k}={v:g}' for k, v in spec.items())})"
 
 
 def _flatten(tree: Mapping[str, object], prefix: str = "") -> Iterator[tuple[str, Mapping[str, object]]]:
@@ -179,27 +203,27 @@ def _read_defaults() -> dict[str, Parameter]:
             url=str(node.get("url", "")),
             distribution=node.get("distribution"),
             distribution_basis=str(node.get("distribution_basis", "")),
+            distribution_source=str(node.get("distribution_source", "")),
         )
     return entries
 
 
 def _distribution_problem(node: Mapping[str, object]) -> str | None:
-    """Why a leaf's uncertainty is not stated properly (an assumption must state one), or None."""
+    """Why a leaf's uncertainty is not stated properly, or None.
+
+    Every leaf but a fitted one states it (a fitted value's uncertainty is the calibration's).
+    """
     dist, basis = node.get("distribution"), node.get("distribution_basis")
     if dist is None:
-        return (
-            "an assumption states its distribution and distribution_basis"
-            if node["status"] == "assumption"
-            else None
-        )
+        return None if node["status"] == "fitted" else "states its distribution and distribution_basis"
     if basis not in DISTRIBUTION_BASES:
         return f"distribution_basis must be one of {DISTRIBUTION_BASES}, got {basis!r}"
+    if basis in SOURCED_BASES and not node.get("distribution_source"):
+        return f"a {basis} distribution states its distribution_source"
+    if (dist == "fixed") != (basis in FIXED_BASES):
+        return f"a value is fixed exactly when its basis is one of {FIXED_BASES}"
     if dist == "fixed":
-        return (
-            None
-            if basis in ("setting", "statutory", "convention")
-            else "only a setting, statutory or convention value is fixed"
-        )
+        return None
     if not isinstance(dist, Mapping) or len(dist) != 1:
         return "distribution must be fixed, {uniform|loguniform: {low, high}} or {lognormal: {median, p95}}"
     ((kind, spec),) = dist.items()

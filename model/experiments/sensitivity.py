@@ -42,14 +42,14 @@ def settings(scenario: Scenario, path: str, low: float, high: float) -> list[tup
     return out
 
 
-def assumption_paths(scenario: Scenario) -> list[str]:
-    """Every uncertain modelling assumption (not a fixed setting, statutory value or convention)."""
+def uncertain_paths(scenario: Scenario) -> list[str]:
+    """Every parameter whose value is uncertain: its distribution is not fixed.
+
+    Assumptions, and sourced or derived values with an interval or a range; not settings, statutory values,
+    conventions or whole-population counts.
+    """
     params = scenario.resolved_parameters()
-    return [
-        p
-        for p in params
-        if params.entry(p).status == "assumption" and params.entry(p).distribution != "fixed"
-    ]
+    return [p for p in params if params.entry(p).distribution not in (None, "fixed")]
 
 
 def chosen_paths(scenario: Scenario, paths: Sequence[str] | None, key: str) -> tuple[list[str], list[str]]:
@@ -59,7 +59,7 @@ def chosen_paths(scenario: Scenario, paths: Sequence[str] | None, key: str) -> t
     leaves nothing to vary, are refused naming the command-line ``key``.
     """
     params = scenario.resolved_parameters()
-    paths = list(paths) if paths else assumption_paths(scenario)
+    paths = list(paths) if paths else uncertain_paths(scenario)
     unknown = [p for p in paths if p not in params]
     if unknown:
         raise InputError(

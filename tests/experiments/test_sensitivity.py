@@ -9,7 +9,7 @@ from model.config.errors import InputError
 from model.config.vocabulary import EMPLOYED
 from model.core.streams import Streams
 from model.engine import RunContext, burned_in_population
-from model.experiments.sensitivity import assumption_paths, one_at_a_time, settings
+from model.experiments.sensitivity import one_at_a_time, settings, uncertain_paths
 from tests.conftest import ROOT, small_scenario
 
 
@@ -22,9 +22,9 @@ def scenario():
     )
 
 
-def test_every_assumption_is_named_in_the_readme():
+def test_every_uncertain_parameter_is_named_in_the_readme():
     readme = (ROOT / "README.md").read_text()
-    missing = [p for p in assumption_paths(scenario()) if p not in readme]
+    missing = [p for p in uncertain_paths(scenario()) if p not in readme]
     assert not missing, missing
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.config.parameters import _distribution_problem, default_parameters
+from model.config.parameters import FIXED_BASES, SOURCED_BASES, _distribution_problem, default_parameters
 from model.experiments import ensemble, uncertainty
 from tests.conftest import FIXTURES, assert_same_outputs, healthwork, small_scenario
 
@@ -14,22 +14,31 @@ BASE = FIXTURES / "good" / "base.yaml"
 J = "judgement"
 
 
-def test_every_assumption_states_its_distribution_and_how_it_was_chosen():
+def test_every_parameter_but_fitted_ones_and_statutory_rates_states_its_distribution_and_basis():
     params = default_parameters()
     for path in params:
         entry = params.entry(path)
-        if entry.status == "assumption" and not path.startswith("rates."):  # statutory rates: none
+        if entry.status != "fitted" and not path.startswith("rates."):  # statutory rates: in their own file
             assert entry.distribution is not None and entry.distribution_basis, path
-        if entry.distribution == "fixed":
-            assert entry.distribution_basis in ("setting", "statutory", "convention"), path
+        assert (entry.distribution == "fixed") == (entry.distribution_basis in FIXED_BASES), path
+        if entry.distribution_basis in SOURCED_BASES:
+            assert entry.distribution_source, path
 
 
 @pytest.mark.parametrize(
     ("node", "reason"),
     [
-        ({"status": "assumption"}, "an assumption states its distribution"),
+        ({"status": "assumption"}, "states its distribution"),
+        ({"status": "sourced"}, "states its distribution"),
         ({"status": "assumption", "distribution": "fixed", "distribution_basis": "guess"}, "must be one of"),
-        ({"status": "assumption", "distribution": "fixed", "distribution_basis": "half_to_double"}, "only a"),
+        ({"status": "assumption", "distribution": "fixed", "distribution_basis": "half_to_double"},
+         "fixed exactly when"),
+        ({"status": "sourced", "distribution": {"uniform": {"low": 0, "high": 1}},
+          "distribution_basis": "setting"}, "fixed exactly when"),
+        ({"status": "sourced", "distribution": {"lognormal": {"median": 0.2, "p95": 0.3}},
+          "distribution_basis": "sampling"}, "states its distribution_source"),
+        ({"status": "sourced", "distribution": "fixed", "distribution_basis": "survey_estimate"},
+         "states its distribution_source"),
         ({"status": "sourced", "distribution": {"uniform": {"low": 2, "high": 1}}, "distribution_basis": J},
          "malformed"),
         ({"status": "sourced", "distribution": {"uniform": {"low": 0, "high": 2}}, "distribution_basis": J,
@@ -55,8 +64,11 @@ def test_draws_are_seeded_by_seed_and_draw_only_and_keep_the_scenarios_own_value
     assert not any(p.startswith("services.ips.") for p in uncertainty.draw_values(sc, 3))  # no IPS in it
     params = default_parameters()
     for path, value in first.items():
-        (spec,) = params.entry(path).distribution.values()
-        assert spec["low"] <= value <= spec["high"], path
+        ((kind, spec),) = params.entry(path).distribution.items()
+        if kind == "lognormal":
+            assert value > 0, path
+        else:
+            assert spec["low"] <= value <= spec["high"], path
 
 
 def test_a_half_to_double_parameter_is_drawn_log_uniformly():
