@@ -26,6 +26,7 @@ from model.dynamics.household_synthesis import rents
 from model.dynamics.households import PRIVATE_RENT, SOCIAL_RENT
 from model.economics.benefits import entitlement, household_unit
 from model.economics.ledger import rules_of_year
+from model.economics.nhs import inactivity_cost_per_year
 from model.economics.rules import CHILD_ELEMENT_CHANGE, employee_ni, employer_ni, income_tax, minimum_wage
 
 
@@ -140,5 +141,6 @@ def value_of_work(
         "ctr_out_of_work": ctr_out,
         "ctr_in_work": ctr_in,
         "local_authority_saving": local,
-        "nhs_saving": 0.0,  # the model's NHS costs do not depend on employment (README)
+        # A claimant with the LCWRA element is taken as inactive through ill health before the job (README).
+        "nhs_saving": inactivity_cost_per_year(params, int(rules.year)) if lcwra else 0.0,
     }

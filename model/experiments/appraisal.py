@@ -122,6 +122,10 @@ class Books:
             arm: np.stack([r.counts[arm].health[1:] for r in results]) * factors[None, None, :, None]
             for arm in ARMS
         }
+        self.inactive_sick = {  # (replications, months, areas)
+            arm: np.stack([r.counts[arm].stocks[1:, :, INACTIVE_SICK] for r in results]) * factors
+            for arm in ARMS
+        }
         self.nominal = {arm: self._arm(results, arm, factors) for arm in ARMS}
         self.real = {arm: v * self.deflate[None, :, None, None] for arm, v in self.nominal.items()}  # 2024/25
         keep = 1 - self.params["appraisal.displacement"]
@@ -140,7 +144,10 @@ class Books:
     def _arm(self, results: Sequence[ReplicationResult], arm: str, factors: np.ndarray) -> np.ndarray:
         ledger = np.stack([r.ledgers[arm][1:] for r in results]) * factors[None, None, :, None]
         health = self.health[arm]
-        nhs = np.stack([nhs_costs(health[:, i], self.params, y) for i, y in enumerate(self.years)], axis=1)
+        sick = self.inactive_sick[arm]
+        nhs = np.stack(
+            [nhs_costs(health[:, i], sick[:, i], self.params, y) for i, y in enumerate(self.years)], axis=1
+        )
         parts = [ledger, nhs]
         if self.scenario.programmes:
             parts.append(self._programme_costs(results, arm, factors))

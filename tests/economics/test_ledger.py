@@ -266,6 +266,10 @@ def test_value_of_work_itemises_payers_for_a_single_private_renter():
     assert v["exchequer_gain"] == pytest.approx(
         v["dwp_saving"] + v["hmrc_income_tax"] + v["hmrc_employee_ni"] + v["hmrc_employer_ni"]
     )
+    assert v["nhs_saving"] == 0  # out of work without the LCWRA element: unemployed, no inactivity cost
+    sick = value_of_work(packaged_profiles()[("Knowsley", 2023)], housing, PARAMS, 2025, lcwra=True)
+    to_2025 = prices.price_index(2025, PARAMS["fiscal.uprating.inflation"]) / 100
+    assert sick["nhs_saving"] == pytest.approx(910 / prices.price_index(2022, 0.02) * 100 * to_2025)
 
 
 def column(*values):
@@ -301,9 +305,25 @@ def test_nhs_costs_are_deflated_from_their_own_price_year_which_is_a_parameter()
         {"fiscal.nhs.cmd_per_year": 900.0, "fiscal.nhs.cmd_per_year_price_year": 2024}, "test"
     )
     line = list(nhs_items(today)).index("common_mental_disorder")
+    nobody = np.zeros(1)
     # At 2024/25 prices a cost given at 2024/25 prices is not deflated: 12 people x 900 / 12 months.
-    assert nhs_costs(counts, today, 2024)[0, line] == pytest.approx(900.0)
+    assert nhs_costs(counts, nobody, today, 2024)[0, line] == pytest.approx(900.0)
     old = PARAMS.with_overrides({"fiscal.nhs.cmd_per_year": 900.0}, "test")  # default price year 2007/08
-    assert nhs_costs(counts, old, 2024)[0, line] == pytest.approx(
+    assert nhs_costs(counts, nobody, old, 2024)[0, line] == pytest.approx(
         900.0 * 100 / prices.price_index(2007, 0.02)
     )
+
+
+def test_inactivity_through_ill_health_costs_the_nhs_per_resident_on_top_of_conditions():
+    from model.economics.nhs import nhs_costs, nhs_items
+
+    params = PARAMS.with_overrides(
+        {"fiscal.nhs.inactivity_ill_health_per_year": 1200.0,
+         "fiscal.nhs.inactivity_ill_health_per_year_price_year": 2024}, "test"
+    )  # fmt: skip
+    line = list(nhs_items(params)).index("inactivity_ill_health")
+    costs = nhs_costs(np.zeros((2, 4)), np.array([10.0, 0.0]), params, 2024)
+    assert costs[0, line] == pytest.approx(10 * 1200 / 12)  # ten residents, one month, 2024/25 prices
+    assert costs[1].sum() == 0  # nobody inactive and no conditions: no NHS cost
+    default = nhs_costs(np.zeros((1, 4)), np.ones(1), PARAMS, 2024)[0, line] * 12
+    assert default == pytest.approx(910 * 100 / prices.price_index(2022, 0.02))  # GBP 910 at 2022/23 prices
