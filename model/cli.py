@@ -158,9 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--stage",
         dest="stages",
         action="append",
-        choices=("national", "areas", "ips", "households"),
+        choices=("national", "areas", "ips", "households", "economy"),
         help="stage to run (repeatable; default all): national flows and disability, "
-        "area factors, IPS effects, households",
+        "area factors, IPS effects, households, response to a national unemployment path",
     )
 
     trial = sub.add_parser("trial", help="emulate a randomised trial of one of the scenario's programmes")

@@ -74,7 +74,17 @@ class RunContext:
             housing=housing,
             sizes=sizes,
             health=health.HealthRates.build(profiles, params),
-            employment=employment.EmploymentRates.build(profiles, params),
+            employment=employment.EmploymentRates.build(
+                profiles,
+                params,
+                employment.economy_factors(
+                    scenario.economy.unemployment_path,
+                    scenario.population.data_year,
+                    params["employment.cycle.finding_share"],
+                    params["employment.cycle.response_gain"],
+                    int(params["employment.cycle.lead_months"]),
+                ),
+            ),
             readiness=readiness.ReadinessRules.build(params),
             pay=PayRules.build(profiles, params),
             programmes=tuple(

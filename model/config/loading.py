@@ -21,6 +21,7 @@ from model.config.parameters import default_parameters
 from model.config.scenario import (
     DISTRIBUTION_MESSAGE,
     CostSpec,
+    EconomySpec,
     EffectSpec,
     EligibilitySpec,
     HouseholdEligibilitySpec,
@@ -47,8 +48,8 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     seen: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=deep)
-        if not isinstance(key, str):
-            raise yaml.constructor.ConstructorError(
+        if not isinstance(key, str) and (isinstance(key, bool) or not isinstance(key, int)):
+            raise yaml.constructor.ConstructorError(  # whole numbers pass: years (the schema types each key)
                 None, None, f"keys must be text, found {key!r}", key_node.start_mark
             )
         if key in seen:
@@ -248,6 +249,7 @@ def apply_overrides(data: dict[str, Any], overrides: Sequence[tuple[str, Any]]) 
 _MODELS: dict[str, type[BaseModel]] = {
     "": Scenario,
     "population": PopulationSpec,
+    "economy": EconomySpec,
     "programmes": ProgrammeSpec,
     "eligibility": EligibilitySpec,
     "household": HouseholdEligibilitySpec,

@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from model.config.areas import ALIASES, AreaProfile, area_names, area_sizes, packaged_profiles
+from model.config.economy import NONE, path_names
 from model.config.errors import did_you_mean, shown
 from model.config.parameters import Parameters, default_parameters
 from model.config.vocabulary import (
@@ -253,6 +254,49 @@ class CostSpec(_Strict):
     price_year: str | None = Field(default=None, pattern=r"^\d{4}/\d{2}$")
 
 
+LOWEST_RATE, HIGHEST_RATE = 1.0, 30.0  # percent: a national rate outside them is a typo (a share, say)
+
+
+class EconomySpec(_Strict):
+    """The national economy a scenario assumes (:mod:`model.config.economy`)."""
+
+    unemployment_path: str | dict[int, float] = NONE
+
+    @field_validator("unemployment_path")
+    @classmethod
+    def _known_path(cls, path: str | dict[int, float]) -> str | dict[int, float]:
+        if isinstance(path, str):
+            names = path_names()
+            if path not in names:
+                raise ValueError(
+                    f"unknown path {shown(path)}{did_you_mean(path, names)}; give one of {', '.join(names)} "
+                    "or a mapping of year to the national unemployment rate in percent"
+                )
+            return path
+        first, last = int(EARLIEST_MONTH[:4]), int(LATEST_MONTH[:4])
+        problems = [f"year {y} is outside {first}-{last}" for y in path if not first <= y <= last]
+        problems += [
+            f"{y}: {shown(r)} is not an unemployment rate in percent between {LOWEST_RATE:g} and "
+            f"{HIGHEST_RATE:g} (give 5 for 5%)"
+            for y, r in path.items()
+            if not LOWEST_RATE <= r <= HIGHEST_RATE
+        ]
+        if not path:
+            problems.append("the mapping is empty")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return dict(sorted(path.items()))
+
+    def label(self) -> str:
+        """The economy in a few words, for manifests and plot titles."""
+        path = self.unemployment_path
+        if path == NONE:
+            return "frozen at the data year (no unemployment path)"
+        if isinstance(path, str):
+            return f"national unemployment path {path}"
+        return "national unemployment path " + ", ".join(f"{y}: {r:g}%" for y, r in path.items())
+
+
 class ProgrammeSpec(_Strict):
     """One programme in a scenario (unset fields take the type's defaults, ``services.<type>.*``)."""
 
@@ -382,6 +426,7 @@ class Scenario(_Strict):
     population: PopulationSpec
     programmes: list[ProgrammeSpec] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
+    economy: EconomySpec = Field(default_factory=EconomySpec)
     _parameter_sources: dict[str, str] = PrivateAttr(default_factory=dict)  # where each override was set
 
     _month = field_validator("start", mode="before")(lambda cls, v: _parse_month(v))
@@ -405,11 +450,14 @@ class Scenario(_Strict):
         """Whether a parameter can change this scenario's results.
 
         A programme type's settings (``services.<type>.*``) only if it runs a programme of that type; the
-        appraisal's only with programmes; every other parameter always.
+        appraisal's only with programmes; the economy's only with an unemployment path; every other parameter
+        always.
         """
         head, _, rest = path.partition(".")
         if head == "services":
             return rest.partition(".")[0] in {p.type for p in self.programmes}
+        if path.startswith("employment.cycle."):
+            return self.economy.unemployment_path != NONE
         return head != "appraisal" or self.has_programmes()
 
     def has_programmes(self) -> bool:

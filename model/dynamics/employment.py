@@ -24,15 +24,17 @@ the disability employment gap (CBP-7540). Age and readiness modifiers are assump
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
+from model.config import economy
 from model.config.areas import AreaProfile
 from model.config.parameters import AREA_FACTORS, Parameters, area_factor_path
-from model.config.vocabulary import EMPLOYED
+from model.config.scenario import month_index
+from model.config.vocabulary import EARLIEST_MONTH, EMPLOYED, LATEST_MONTH, UNEMPLOYED
 from model.core.components import Month
 from model.core.modifiers import Modifiers, rate
 from model.core.population import (
@@ -97,10 +99,23 @@ class EmploymentRates:
     workless_job_entry_ratio: float  # job entry from a workless household relative to others (households)
     # (areas x states x work-limiting x ages, 4): the four base hazards, group modifiers applied
     by_group: np.ndarray
+    employed_rows: np.ndarray  # rows of by_group whose state is employed
+    unemployed_rows: np.ndarray  # and unemployed
+    # With an unemployment path: (job-finding, job-loss) multipliers by calendar month from economy_first.
+    economy: np.ndarray | None = None
+    economy_first: int = 0
 
     @classmethod
-    def build(cls, profiles: Sequence[AreaProfile], params: Parameters) -> EmploymentRates:
-        """Assemble the tables for the run's areas from the resolved parameters."""
+    def build(
+        cls,
+        profiles: Sequence[AreaProfile],
+        params: Parameters,
+        economy: tuple[np.ndarray, int] | None = None,
+    ) -> EmploymentRates:
+        """Assemble the tables for the run's areas from the resolved parameters.
+
+        ``economy``: :func:`economy_factors` (the multipliers and the calendar month of the first), or None.
+        """
         rate = {k: params[f"employment.rates.{k}"] for k in ("E_U", "E_I", "U_E", "U_I", "I_E", "I_U")}
         factors = {
             f: np.array([params[area_factor_path(p.name, p.data_year, f)] for p in profiles])
@@ -140,7 +155,60 @@ class EmploymentRates:
             entry_by_age=entry_age.astype(f32),
             readiness_effect=float(params["employment.readiness_effect"]),
         )
-        return cls(**parts, by_group=_combine(parts, len(profiles)))
+        state = np.arange(4).repeat(2 * AGES)
+        factors, first = economy if economy is not None else (None, 0)
+        return cls(
+            **parts,
+            by_group=_combine(parts, len(profiles)),
+            employed_rows=np.flatnonzero(np.tile(state == EMPLOYED, len(profiles))),
+            unemployed_rows=np.flatnonzero(np.tile(state == UNEMPLOYED, len(profiles))),
+            economy=factors,
+            economy_first=first,
+        )
+
+    def table(self, month_index: int) -> np.ndarray:
+        """The group hazards in a calendar month: ``by_group`` times the economy's multipliers, if any.
+
+        Months before the first factor (a burn-in reaching back beyond 2007) take the first; after the last,
+        the last.
+        """
+        if self.economy is None:
+            return self.by_group
+        k = min(max(month_index - self.economy_first, 0), len(self.economy) - 1)
+        finding, loss = self.economy[k]
+        if finding == 1 and loss == 1:
+            return self.by_group
+        table = self.by_group.copy()
+        table[self.unemployed_rows, 0] *= finding
+        table[self.employed_rows, 1] *= loss
+        return table
+
+
+def economy_factors(
+    path: str | Mapping[int, float], data_year: int, finding_share: float, gain: float, lead: int
+) -> tuple[np.ndarray, int] | None:
+    """Monthly (job-finding, job-loss) multipliers that move unemployment along a national path.
+
+    OR is the odds of the path's rate in the month against those of the reference (``uk_history`` in July of
+    the data year, when the area factors' published rates were measured). Job finding by the unemployed is
+    multiplied by OR^(-w g) and job loss into unemployment by OR^((1-w) g), w = ``finding_share``:
+    with work and unemployment alone the unemployment odds would be job loss over job finding and move by
+    OR^g; ``gain`` g (fitted, :mod:`model.experiments.economy_fit`) makes up for the flows through inactivity
+    so that they move by OR. Every area takes the same multipliers, so each keeps its odds ratio to the
+    nation. Stocks follow hazards with the lag their flows imply, so month m takes the path's rate of month
+    m + ``lead``: the simulated rate, not the hazards, is near the path's in the month the path gives it.
+    Returns the multipliers for every calendar month from ``EARLIEST_MONTH`` to ``LATEST_MONTH`` and the
+    first month's index, or None for the frozen economy.
+    """
+    if path == economy.NONE:
+        return None
+    points = economy.points(path)
+    reference = economy.reference_rate(data_year) / 100
+    first, last = month_index(EARLIEST_MONTH), month_index(LATEST_MONTH)
+    rates = np.array([economy.rate_at(points, m + lead) for m in range(first, last + 1)]) / 100
+    odds_ratio = (rates / (1 - rates)) / (reference / (1 - reference))
+    factors = np.stack([odds_ratio ** (-finding_share * gain), odds_ratio ** ((1 - finding_share) * gain)], 1)
+    return factors.astype(np.float32), first
 
 
 def _combine(p: dict, areas: int) -> np.ndarray:
@@ -225,8 +293,12 @@ def _run(
     buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
     hazards: np.ndarray | None,
     household_entry: np.ndarray | None = None,
+    table: np.ndarray | None = None,
 ) -> tuple[int, int]:
-    """Run the kernel (``household_entry``: :func:`household_entry_factors`, by default from ``pop``)."""
+    """Run the kernel (``household_entry``: :func:`household_entry_factors`, by default from ``pop``).
+
+    ``table``: the month's group hazards (:meth:`EmploymentRates.table`; by default ``rates.by_group``).
+    """
     from model.dynamics import kernels  # numba: imported with the simulation, not with validation
 
     n, move = len(pop), hazards is None
@@ -248,7 +320,7 @@ def _run(
         pop.job_tenure,
         pop.readiness,
         np.zeros(n, np.bool_) if became is None else became,
-        rates.by_group,
+        rates.by_group if table is None else table,
         rates.duration,
         rates.tenure_exit,
         np.float32(rates.readiness_effect),
@@ -283,6 +355,7 @@ def step(
     mods: Modifiers | None = None,
     buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     household_entry: np.ndarray | None = None,
+    table: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Advance every resident's employment state by one month, in place.
 
@@ -292,7 +365,7 @@ def step(
     n = len(pop)
     buffers = buffers or (np.empty(n, np.uint8), np.empty(n, np.intp), np.empty(n, np.intp))
     n_started, n_left = _run(
-        pop, rates, streams, month, became_work_limiting, mods, buffers, None, household_entry
+        pop, rates, streams, month, became_work_limiting, mods, buffers, None, household_entry, table
     )
     before, started, left = buffers
     return before, started[:n_started], left[:n_left]
@@ -338,4 +411,5 @@ class Employment:
             month.mods,
             self.buffers,
             entry,
+            rates.table(month.index),
         )

@@ -71,7 +71,8 @@ from model.config.vocabulary import (
 from model.core.files import REPO, git_revision, write_if_changed
 from model.core.recording import Counts
 from model.core.streams import Streams
-from model.engine import RunContext, burned_in_population, simulate
+from model.engine import RunContext, burned_in_population
+from model.experiments.economy_fit import fit_response_gain
 from model.experiments.executors import Executor, SerialExecutor
 from model.experiments.fitting import (
     TARGETS,
@@ -80,6 +81,7 @@ from model.experiments.fitting import (
     reference_housing,
     reference_scenario,
     report_row,
+    simulate_reference,
     solve,
 )
 from model.experiments.household_fit import fit_households, fit_take_up
@@ -161,14 +163,7 @@ class Evaluator:
     def __call__(self, params: Parameters) -> dict[str, float]:
         """Simulate the baseline with ``params``; return its moments."""
         scenario = reference_scenario(self.profile, self.sample, self.seed, self.horizon)
-        result = simulate(
-            scenario,
-            params=params,
-            profiles=[self.profile],
-            housing=[reference_housing(self.profile)],
-            ledger=False,
-        )
-        return moments(result.counts["counterfactual"])
+        return moments(simulate_reference(scenario, self.profile, params))
 
 
 def _area_targets(profile: AreaProfile) -> list[Target]:
@@ -307,7 +302,7 @@ def _solve_1d(
     raise RuntimeError(f"could not find a hazard ratio giving risk ratio {target}")
 
 
-STAGES = ("national", "areas", "ips", "households")
+STAGES = ("national", "areas", "ips", "households", "economy")
 
 
 def calibrate(
@@ -323,7 +318,7 @@ def calibrate(
     out: Path | None = None,
     log: Callable[[str], None] = print,
 ) -> Path:
-    """Run the chosen stages (national = A and B, areas = C, ips = D, households = E).
+    """Run the chosen stages (national = A and B, areas = C, ips = D, households = E, economy = F).
 
     Write fitted values and the report to ``out`` (None: over the package's own). Values of stages not run
     keep the package's fitted values; their report rows are kept too. Returns the report's path.
@@ -433,6 +428,13 @@ def calibrate(
         values, take_up_rows = fit_take_up(params, targets_dir, sample, seed)
         fitted |= values
         rows += take_up_rows
+
+    if "economy" in stages:
+        log("Stage F: response to a national unemployment path (UK 2023)")
+        params = params.with_overrides(fitted, "fitted")
+        values, economy_rows = fit_response_gain(params, uk2023, sample, seed, log)
+        fitted |= values
+        rows += economy_rows
 
     written = _write_fitted(fitted_dir, fitted, factors, sample, seed, horizon)
     written += _write_report(report_path, rows, replace_stages={r["stage"] for r in rows})

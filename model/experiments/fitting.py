@@ -14,6 +14,8 @@ from model.config.areas import AreaProfile, HousingProfile, packaged_housing, re
 from model.config.parameters import Parameters
 from model.config.scenario import PopulationSpec, Scenario
 from model.core.files import REPO
+from model.core.recording import Counts
+from model.engine import simulate
 
 TARGETS = REPO / "calibration" / "targets"
 
@@ -142,6 +144,14 @@ def reference_scenario(profile: AreaProfile, sample: int, seed: int, horizon: in
         population=population,
         parameters={},
     )
+
+
+def simulate_reference(scenario: Scenario, profile: AreaProfile, params: Parameters) -> Counts:
+    """The no-programme arm of a reference population's scenario (no ledger: no pay or housing data)."""
+    result = simulate(
+        scenario, params=params, profiles=[profile], housing=[reference_housing(profile)], ledger=False
+    )
+    return result.counts["counterfactual"]
 
 
 def read_targets(name: str, targets_dir: Path) -> dict[str, dict[str, str]]:

@@ -51,7 +51,9 @@ def plot_rates(result: RunResult, folder: Path) -> list[str]:
                 ax.plot(d["month"], d["mean"], color=colours(i % 10), linewidth=1, label=area)
         _label(ax, label, result)
     axes[0].legend(fontsize=7, loc="best")
-    fig.suptitle(f"{result.scenario.name}: rates by area", fontsize=11)
+    fig.suptitle(
+        f"{result.scenario.name}: rates by area; economy {result.scenario.economy.label()}", fontsize=11
+    )
     fig.subplots_adjust(left=0.05, right=0.99, bottom=0.13, top=0.86, wspace=0.22)
     return [_save(fig, folder, "rates.png")]
 

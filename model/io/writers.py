@@ -289,7 +289,7 @@ def write_run(
         if plot is not None:
             (staging / "plots").mkdir()
             plot(result, staging / "plots")
-        notes = []
+        notes = [f"Economy: {result.scenario.economy.label()} (scenario key economy.unemployment_path)."]
         if month_index(result.scenario.start) < FIRST_RATES_YEAR * 12 + 3:
             notes.append(
                 "The scenario starts before 2024/25, the first tax year with published rates in the model: "
