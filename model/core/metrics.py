@@ -32,7 +32,9 @@ class CountArrays:
 
     Shapes: ``stocks`` (replications, months + 1, areas + 1, states); ``limiting`` (replications, months + 1,
     areas + 1), work-limiting residents; ``health`` (..., conditions); ``flows`` (..., states, states);
-    ``conditions`` names the health axis; ``households`` (..., HOUSEHOLD_MEASURES) the household measures.
+    ``conditions`` names the health axis; ``households`` (..., HOUSEHOLD_MEASURES) the household measures;
+    ``health_employed`` (..., conditions) employed residents with each condition; ``no_condition`` (..., 2)
+    residents with none of the conditions and those of them employed.
     """
 
     households: np.ndarray
@@ -41,6 +43,8 @@ class CountArrays:
     limiting: np.ndarray
     flows: np.ndarray
     conditions: tuple[str, ...]
+    health_employed: np.ndarray
+    no_condition: np.ndarray
 
     def household(self, name: str) -> np.ndarray:
         """Household measure ``name``."""
@@ -49,6 +53,10 @@ class CountArrays:
     def with_condition(self, name: str) -> np.ndarray:
         """Residents with condition ``name``."""
         return self.health[..., self.conditions.index(name)]
+
+    def employed_with(self, name: str) -> np.ndarray:
+        """Employed residents with condition ``name``."""
+        return self.health_employed[..., self.conditions.index(name)]
 
 
 @dataclass(frozen=True)
@@ -148,6 +156,25 @@ metric(
     "final",
     "residents with a musculoskeletal condition (back pain)",
     lambda c: c.with_condition("musculoskeletal"),
+)
+for _name, _condition, _what in (
+    ("cmd", "common_mental_disorder", "a common mental disorder"),
+    ("smi", "severe_mental_illness", "severe mental illness"),
+    ("msk", "musculoskeletal", "a musculoskeletal condition (back pain)"),
+):
+    metric(
+        f"employment_rate_{_name}",
+        "population",
+        "final",
+        f"employed residents with {_what} / residents with it x 100",
+        lambda c, k=_condition: 100 * c.employed_with(k) / c.with_condition(k),
+    )
+metric(
+    "employment_rate_no_condition",
+    "population",
+    "final",
+    "employed residents with none of the model's health conditions / residents with none x 100",
+    lambda c: 100 * c.no_condition[..., 1] / c.no_condition[..., 0],
 )
 metric(
     "work_limiting",

@@ -86,6 +86,9 @@ class Counts:
         sustained: (months + 1, areas) job starts of 6 months earlier whose job has lasted until this month.
         households: (months + 1, areas, HOUSEHOLD_MEASURES) household measures (NaN where not assessed:
             month 0, and runs without a ledger).
+        health_employed: (months + 1, areas, conditions) employed residents with each registered condition.
+        no_condition: (months + 1, areas, 2) residents with none of the registered conditions, and those of
+            them employed.
 
     """
 
@@ -95,6 +98,8 @@ class Counts:
     flows: np.ndarray
     sustained: np.ndarray
     households: np.ndarray
+    health_employed: np.ndarray
+    no_condition: np.ndarray
     _job_starts: JobStartCohorts = field(default_factory=lambda: JobStartCohorts((SUSTAINED_AFTER,)))
     order: ClassVar[int] = 80
 
@@ -108,6 +113,8 @@ class Counts:
             np.zeros((months + 1, areas, 4, 4), np.int64),
             np.zeros((months + 1, areas), np.int64),
             np.full((months + 1, areas, len(HOUSEHOLD_MEASURES)), np.nan),
+            np.zeros((months + 1, areas, len(CONDITIONS)), np.int64),
+            np.zeros((months + 1, areas, 2), np.int64),
         )
 
     def record(
@@ -142,6 +149,9 @@ class Counts:
         for k, condition in enumerate(CONDITIONS):
             present = np.take(c, condition.value, axis=axis_of[condition.column])
             self.health[month, :, k] = present.reshape(areas, -1).sum(axis=1)
+            self.health_employed[month, :, k] = present[:, EMPLOYED].reshape(areas, -1).sum(axis=1)
+        healthy = c[(slice(None), slice(None), *([0] * len(columns)))]  # (areas, states, work-limiting)
+        self.no_condition[month] = np.stack([healthy.sum(axis=(1, 2)), healthy[:, EMPLOYED].sum(axis=1)], 1)
         self.limiting[month] = c[..., 1].sum(axis=condition_axes)
         if before is not None:
             self.flows[month] = flows.reshape(areas, len(STATES), len(STATES))

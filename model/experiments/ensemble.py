@@ -106,6 +106,8 @@ def count_arrays(scenario: Scenario, results: Sequence[ReplicationResult], arm: 
     limiting = np.stack([r.counts[arm].limiting for r in results]).sum(axis=3) * factor
     flows = np.stack([r.counts[arm].flows for r in results]) * factor[None, None, :, None, None]
     households = np.stack([r.counts[arm].households for r in results]) * per_state
+    employed = np.stack([r.counts[arm].health_employed for r in results]) * per_state
+    healthy = np.stack([r.counts[arm].no_condition for r in results]) * per_state
     return CountArrays(
         households=_with_total(households),
         stocks=_with_total(stocks),
@@ -113,6 +115,8 @@ def count_arrays(scenario: Scenario, results: Sequence[ReplicationResult], arm: 
         limiting=_with_total(limiting),
         flows=_with_total(flows),
         conditions=CONDITIONS.names(),
+        health_employed=_with_total(employed),
+        no_condition=_with_total(healthy),
     )
 
 

@@ -37,7 +37,16 @@ from model.programmes.services import ProgrammeRecord
 RUNS = "runs"
 FORMATS = ("parquet", "csv")  # --format: how the long tables are written
 ROW_GROUP = 1 << 16  # rows per Parquet row group of a long table (bounds what is buffered)
-COUNT_FIELDS = ("stocks", "health", "limiting", "flows", "sustained", "households")
+COUNT_FIELDS = (  # Counts' arrays, in its field order
+    "stocks",
+    "health",
+    "limiting",
+    "flows",
+    "sustained",
+    "households",
+    "health_employed",
+    "no_condition",
+)
 RUN_FILE = re.compile(r"^draw-(?P<draw>\d{5})-replication-(?P<replication>\d{5})\.parquet$")
 
 
