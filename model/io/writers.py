@@ -30,6 +30,7 @@ from model.core.files import atomic_write_text, git_revision, package_versions, 
 from model.core.streams import STREAMS, programme_stream, stream_id
 from model.experiments.ensemble import RunResult
 from model.programmes.programme import DECISIONS
+from model.programmes.types import extrapolations
 
 FLOAT_FORMAT = "%.10g"
 
@@ -390,4 +391,5 @@ def build_manifest(
         "packages": package_versions(),
         "git": git_revision(),
         "notes": notes,
+        "extrapolation_warnings": extrapolations(scenario),
     }

@@ -22,7 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from model.config.parameters import Parameter, register_defaults
+from model.config.parameters import Parameter, default_parameters, register_defaults
+from model.config.scenario import Scenario
 from model.config.vocabulary import PROGRAMME_TYPES, REFERRAL_ROUTES, STATES
 
 # Settings every type declares as ``services.<type>.<setting>``: unit, bounds, whole number.
@@ -50,6 +51,28 @@ SETTINGS = {
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """Where a type's default effects come from: the population and design they were measured on.
+
+    A programme that applies them outside it still runs, but its outputs and the console say so, one line
+    each (:func:`extrapolations`). None means the evidence sets no limit there.
+
+    Attributes:
+        source: the evidence, in a few words.
+        states: employment states the evidence enrolled.
+        max_caseload_parameter: the type's setting whose default caseload per FTE the evidence assumes
+            (a fidelity standard); a programme above it is outside.
+        areas: areas the effects were estimated in (a local pilot), or None.
+
+    """
+
+    source: str
+    states: tuple[str, ...] | None = None
+    max_caseload_parameter: str | None = None
+    areas: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
 class ProgrammeType:
     """A kind of programme.
 
@@ -65,6 +88,7 @@ class ProgrammeType:
         parameters: default parameters of a plug-in type (built-in types declare theirs in parameters.yaml).
         unit: whom a place serves: a ``resident``, or a ``household`` (its eligible adults together).
         default_household: household criteria unless a programme says otherwise (household types).
+        evidence: where the default effects come from (:class:`Evidence`), or None.
 
     """
 
@@ -77,6 +101,7 @@ class ProgrammeType:
     parameters: Mapping[str, Parameter] = field(default_factory=dict)
     unit: Literal["resident", "household"] = "resident"
     default_household: Mapping[str, object] = field(default_factory=dict)
+    evidence: Evidence | None = None
 
     def path(self, setting: str) -> str:
         """Dotted parameter path of one of this type's settings."""
@@ -122,6 +147,9 @@ register_programme_type(
             "health.msk.recovery": {"hazard_ratio": "msk_recovery_hr"},
         },
         response=("full_response", "partial_response"),
+        evidence=Evidence(
+            "assumed effects, response shares from the national Health Trainer data set (DCRS 2010-11)"
+        ),
     )
 )
 register_programme_type(
@@ -144,6 +172,11 @@ register_programme_type(
             "employment.job_exit": {"hazard_ratio": "in_work_exit_hr", "while": "in_work"},
             "readiness.gain": {"gain_per_month": "readiness_gain"},
         },
+        evidence=Evidence(
+            "IPS trials of people out of work with health conditions who wanted work, at fidelity caseloads",
+            states=("unemployed", "inactive_sick"),
+            max_caseload_parameter="caseload_per_fte",
+        ),
     )
 )
 # Advisers' effects (employment support, Households into Work): each type's own parameters of these names.
@@ -157,6 +190,7 @@ register_programme_type(
         name="employment_support",
         description="Employment support advisers (Work and Health Programme, Households into Work style)",
         default_effects=ADVISER_EFFECTS,
+        evidence=Evidence("assumed effects; take-up from the Work and Health Programme's referrals"),
     )
 )
 register_programme_type(
@@ -166,5 +200,39 @@ register_programme_type(
         default_effects=ADVISER_EFFECTS,
         unit="household",
         default_household={"workless": True, "min_adults_out_of_work": 1},
+        evidence=Evidence(
+            "Households into Work in the Liverpool City Region (caseload and cost from its first years)",
+            areas=("Halton", "Knowsley", "Liverpool", "Sefton", "St Helens", "Wirral"),
+        ),
     )
 )
+
+
+def extrapolations(scenario: Scenario) -> list[str]:
+    """One line for each programme that applies its type's default effects outside their evidence.
+
+    Checked: eligible employment states, caseload per FTE against the evidence's, and areas. A programme
+    that states its own value for every effect is not checked (its evidence is the user's).
+    """
+    params = scenario.resolved_parameters()
+    lines = []
+    for spec in scenario.programmes:
+        kind = PROGRAMME_TYPES[spec.type]
+        evidence = kind.evidence
+        if evidence is None or set(kind.default_effects) <= set(spec.effects):
+            continue
+        said = f"programme {spec.name!r} ({spec.type}) uses effects from {evidence.source}"
+        states = spec.eligibility.states or kind.default_states
+        outside = [s for s in states if evidence.states is not None and s not in evidence.states]
+        if outside:
+            lines.append(f"{said}, but also enrols residents who are {' or '.join(outside)}")
+        if evidence.max_caseload_parameter:
+            limit = default_parameters()[kind.path(evidence.max_caseload_parameter)]  # not an override
+            caseload = spec.caseload_per_fte or params[kind.path("caseload_per_fte")]
+            if caseload > limit:
+                lines.append(f"{said}, but at {caseload:g} participants per FTE (the evidence's: {limit:g})")
+        runs_in = spec.areas or scenario.population.areas
+        areas = [a for a in runs_in if evidence.areas is not None and a not in evidence.areas]
+        if areas:
+            lines.append(f"{said}, but runs in {', '.join(areas)}")
+    return lines
