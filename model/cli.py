@@ -131,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     _executor_options(run)
     _scenario_options(run)
     run.add_argument("--no-plots", action="store_true", help="skip the plots")
+    run.add_argument("--xlsx", action="store_true", help="also write workbook.xlsx (formatted sheets)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     validate = sub.add_parser("validate", help="check a scenario file without running it")
@@ -405,7 +406,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from model.io import plots, storage, writers
 
     scenario = _load(args)
-    identity = storage.run_identity(scenario, args.draws)
+    identity = storage.run_identity(scenario, args.draws, args.plugins)
     if args.resume is not None:
         reopen = functools.partial(storage.RunStore.reopen, identity=identity, shown=args.resume)
         folder = writers.OutputFolder.resume(args.resume, reopen)
@@ -429,6 +430,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"months, areas {', '.join(scenario.population.areas)} at scale {scenario.population.scale:g}",
             file=sys.stderr,
         )
+        resume = f"healthwork run {args.scenario} ... --resume {folder.path}"
         try:
             with (
                 _executor(args, scenario.replications * max(args.draws, 1)) as executor,
@@ -442,19 +444,30 @@ def cmd_run(args: argparse.Namespace) -> int:
                     store=store,
                     tables=tables,
                 )
+            written = writers.write_run(
+                result,
+                folder,
+                scenario_file=args.scenario,
+                plot=None if args.no_plots else plots.plot_run,
+                workbook=args.xlsx,
+            )
         except InputError:
-            folder.keep = False  # a run refused for its input cannot be resumed
+            if args.resume is None:
+                folder.keep = False  # a new run refused for its input: the same input would fail again
             raise
         except KeyboardInterrupt:
+            done = len(store.done())
             print(
-                f"healthwork: interrupted; {len(store.done())} finished runs are kept: finish them with "
-                f"healthwork run {args.scenario} ... --resume {folder.path}",
+                f"healthwork: interrupted; {done} finished runs are kept: finish them with {resume}",
                 file=sys.stderr,
             )
             raise _KeptPartial from None
-        written = writers.write_run(
-            result, folder, scenario_file=args.scenario, plot=None if args.no_plots else plots.plot_run
-        )
+        except Exception:
+            print(
+                f"healthwork: {len(store.done())} finished runs are kept: finish them with {resume}",
+                file=sys.stderr,
+            )
+            raise
     seconds = (result.finished - result.started).total_seconds()
     print(f"Done in {seconds:.1f} s. Outputs in {written}/", file=sys.stderr)
     print(written)

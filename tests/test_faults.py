@@ -244,12 +244,14 @@ def test_results_that_cannot_be_moved_into_place_are_kept_and_their_place_said(t
     assert not folder.lock.exists()
 
 
-def _start_and_stop(tmp_path: Path, stop: signal.Signals, runs: int = 2) -> tuple[Path, str]:
-    """Start a 6-replication run into ``tmp_path/out``, send ``stop`` once ``runs`` runs are kept."""
+def _start_and_stop(
+    tmp_path: Path, stop: signal.Signals, runs: int = 2, replications: int = 6
+) -> tuple[Path, str]:
+    """Start a run into ``tmp_path/out``, send ``stop`` once ``runs`` runs are kept."""
     out = tmp_path / "out"
     run = subprocess.Popen(
-        [sys.executable, "-m", "model.cli", "run", str(BASE), "--executor", "serial", "--replications", "6",
-         "--set", "horizon_months=120", "--out", str(out), *QUICK],
+        [sys.executable, "-m", "model.cli", "run", str(BASE), "--executor", "serial", "--replications",
+         str(replications), "--set", "horizon_months=120", "--out", str(out), *QUICK],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     staging = tmp_path / f".out.healthwork-partial-{run.pid}@{HOST}"
@@ -284,6 +286,27 @@ def test_resume_after_kill_9_runs_only_what_is_missing_and_gives_identical_bytes
                        "--out", tmp_path / "fresh", *QUICK)  # fmt: skip
     assert fresh.returncode == 0, fresh.stderr
     assert_same_outputs(tmp_path / "out", tmp_path / "fresh")
+
+
+def test_a_resume_refused_for_its_options_keeps_the_interrupted_runs(tmp_path):
+    _start_and_stop(tmp_path, signal.SIGKILL)
+    done = healthwork("run", BASE, "--set", "horizon_months=120", "--replications", 6, "--resume",
+                      tmp_path / "out", "--scheduler", "tcp://127.0.0.1:1", *QUICK)  # fmt: skip
+    assert done.returncode == 2 and "--scheduler: needs --executor dask" in done.stderr
+    kept = [p for p in tmp_path.glob(".out.healthwork-partial-*") if (p / "runs" / "manifest.json").is_file()]
+    assert len(kept) == 1 and len(list((kept[0] / "runs").glob("draw-*.parquet"))) >= 2
+
+
+def test_resume_takes_the_interrupted_run_that_matches_and_later_drops_the_other(tmp_path):
+    older, _ = _start_and_stop(tmp_path, signal.SIGKILL)
+    newer, _ = _start_and_stop(tmp_path, signal.SIGKILL, replications=5)
+    done = healthwork("run", BASE, "--set", "horizon_months=120", "--replications", 6, "--resume",
+                      tmp_path / "out", *QUICK)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert not older.exists() and newer.exists()  # the matching one was taken over; the other is left
+    later = healthwork("run", BASE, "--replications", 1, "--out", tmp_path / "other", *QUICK)
+    assert later.returncode == 0, later.stderr
+    assert not newer.exists() and f"removed {newer}" in later.stderr  # its target is complete now
 
 
 def test_a_later_run_beside_an_interrupted_one_keeps_it_for_resume(tmp_path):

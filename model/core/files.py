@@ -10,7 +10,18 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ("numpy", "pandas", "scipy", "mesa", "pydantic", "pyyaml", "matplotlib", "networkx", "pyarrow")
+PACKAGES = (
+    "numpy",
+    "pandas",
+    "scipy",
+    "mesa",
+    "pydantic",
+    "pyyaml",
+    "matplotlib",
+    "networkx",
+    "numba",
+    "pyarrow",
+)
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = Path(__file__).resolve().parents[1]
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ import pyarrow.parquet as pq
 
 from model.config.errors import InputError, Problem
 from model.config.vocabulary import ARMS
-from model.core.files import atomic_write, atomic_write_text, code_digest
+from model.core.files import atomic_write, atomic_write_text, code_digest, package_versions
 from model.core.recording import Counts
 from model.engine import ReplicationResult
 from model.io.writers import write_csv
@@ -50,8 +51,12 @@ COUNT_FIELDS = (  # Counts' arrays, in its field order
 RUN_FILE = re.compile(r"^draw-(?P<draw>\d{5})-replication-(?P<replication>\d{5})\.parquet$")
 
 
-def run_identity(scenario: Any, draws: int) -> dict[str, object]:
-    """What a run folder's results are of; a resumed run must match it exactly."""
+def run_identity(scenario: Any, draws: int, plugins: Sequence[str] = ()) -> dict[str, object]:
+    """What a run folder's results are of; a resumed run must match it exactly.
+
+    The code is healthwork's own source and data (hashed), the packages results depend on (versions) and the
+    plug-in modules loaded (names; their code is theirs to keep unchanged).
+    """
     return {
         "format": 1,
         "scenario_sha256": scenario.digest(),
@@ -59,7 +64,8 @@ def run_identity(scenario: Any, draws: int) -> dict[str, object]:
         "replications": scenario.replications,
         "seed": scenario.seed,
         "code_sha256": code_digest(),
-        "pyarrow": pa.__version__,
+        "packages": package_versions(),
+        "plugins": sorted(plugins),
     }
 
 
@@ -70,7 +76,8 @@ MISMATCH = {  # identity key -> what differs, in the user's words
     "replications": "a different number of replications",
     "seed": "a different seed",
     "code_sha256": "a different version of healthwork's code or data (files changed since)",
-    "pyarrow": "a different pyarrow version",
+    "packages": "different package versions (Python, numpy, pandas, numba, pyarrow...)",
+    "plugins": "different --plugin modules",
 }
 
 

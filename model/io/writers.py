@@ -96,13 +96,13 @@ def clean_stale(parent: Path) -> list[str]:
         if owner is None or owner[1] != HOST or _alive(owner[0]):
             continue
         if staging and entry.is_dir():
-            if resumable(entry):
-                target = parent / staging["name"]
+            target = parent / staging["name"]
+            if resumable(entry) and not (target / "manifest.json").is_file():
                 removed.append(
                     f"kept {entry}: an interrupted run; finish it with --resume {target}, or delete it"
                 )
                 continue
-            shutil.rmtree(entry, ignore_errors=True)
+            shutil.rmtree(entry, ignore_errors=True)  # its target completed since: it can no longer resume
         elif lock:
             entry.unlink(missing_ok=True)
         removed.append(f"removed {entry}, left by an interrupted run (process {owner[0]} is gone)")
@@ -173,10 +173,11 @@ class OutputFolder:
     def resume(cls, path: Path, check: Callable[[Path], object]) -> OutputFolder:
         """Claim ``path`` to finish the interrupted run whose staging folder lies beside it.
 
-        The newest resumable staging folder of ``path`` left by a process that is gone (on this host) is
-        taken over once ``check(its runs folder)`` has accepted it (raising :class:`InputError` otherwise,
-        which leaves it untouched): its per-run files stay, everything else in it is written again. The
-        folder is kept if the resumed run fails too (``keep``).
+        The newest resumable staging folder of ``path`` left by a process that is gone (on this host) that
+        ``check(its runs folder)`` accepts (raising :class:`InputError` otherwise, which leaves it
+        untouched) is taken over: its per-run files stay, everything else in it is written again. The
+        folder is kept if the resumed run fails too (``keep``). Older staging folders of ``path`` are removed
+        by the next command once ``path`` is complete.
         """
         if (path / "manifest.json").is_file():
             raise _refused("--resume", f"{path} is complete; there is nothing to resume")
@@ -193,12 +194,21 @@ class OutputFolder:
                     candidates.append(entry)
         if not candidates:
             raise _refused("--resume", f"{path}: no interrupted run found there (nothing to resume)")
-        newest = max(candidates, key=lambda p: (p / "runs").stat().st_mtime)
-        check(newest / "runs")
+        chosen, refusal = None, None
+        for candidate in sorted(candidates, key=lambda p: (p / "runs").stat().st_mtime, reverse=True):
+            try:
+                check(candidate / "runs")
+            except InputError as err:
+                refusal = refusal or err  # the newest's reason, if none matches
+                continue
+            chosen = candidate
+            break
+        if chosen is None:
+            raise refusal
         folder = cls.claim(path, key="--resume")
-        folder.notices = [n for n in folder.notices if not any(str(c) in n for c in candidates)]
+        folder.notices = [n for n in folder.notices if str(chosen) not in n]
         folder.staging.rmdir()
-        newest.rename(folder.staging)
+        chosen.rename(folder.staging)
         folder.keep = True
         for entry in folder.staging.iterdir():
             if entry.is_dir() and entry.name != "runs":
@@ -271,8 +281,9 @@ def write_run(
     *,
     scenario_file: str,
     plot: Callable[[RunResult, Path], list[str]] | None = None,
+    workbook: bool = False,
 ) -> Path:
-    """Write a run's summary tables, plots and manifest to ``out`` atomically; return ``out``.
+    """Write a run's summary tables, plots (and ``workbook.xlsx``) and manifest to ``out`` atomically.
 
     The long tables and per-run files are already in the staging folder (:mod:`model.io.storage`).
     """
@@ -290,6 +301,10 @@ def write_run(
         if plot is not None:
             (staging / "plots").mkdir()
             plot(result, staging / "plots")
+        if workbook:
+            from model.io.workbook import write_workbook  # openpyxl: imported only when asked for
+
+            write_workbook(result, staging / "workbook.xlsx", scenario_file)
         notes = [f"Economy: {result.scenario.economy.label()} (scenario key economy.unemployment_path)."]
         if month_index(result.scenario.start) < FIRST_RATES_YEAR * 12 + 3:
             notes.append(
