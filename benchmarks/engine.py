@@ -9,7 +9,8 @@ carries). Measured, on one core:
 1. the engine: N residents (all eight areas at 2023 figures, scaled to N, in their households) for M months,
    one arm with aggregate recording, without and with the fiscal ledger; draw-equivalents per resident-month;
    and the engine without households (residents as in a run before households), against the engine with;
-2. the engine with two programmes (IPS and Health Trainers) in every area, against the engine without;
+2. the engine with two programmes (IPS and Health Trainers) in every area, and under a national unemployment
+   path (``obr_march_2026``), each against the engine without;
 3. a 5N-resident run (through the Python API) per resident-month, against the N-resident one over the same
    months, the two interleaved;
 4. end to end: ``healthwork run scenarios/lcr_baseline.yaml --replications 1 --workers 1 --set
@@ -63,6 +64,7 @@ TARGETS = {
     "engine_draws_per_resident_month": 20.0,
     "engine_with_ledger_draws_per_resident_month": 30.0,
     "programmes_ratio": 1.25,
+    "economy_ratio": 1.15,
     "households_ratio": 1.3,
     "five_million_vs_one_million": 1.0,
     "end_to_end_draws_per_simulated_resident_month": 40.0,
@@ -82,8 +84,8 @@ def draw_cost() -> float:
     return min(_DRAWS)
 
 
-def scenario(residents: int, months: int, programmes: bool = False) -> Scenario:
-    """Every area's 2023 baseline, scaled to about ``residents`` simulated residents."""
+def scenario(residents: int, months: int, programmes: bool = False, economy: str = "none") -> Scenario:
+    """Every area's 2023 baseline, scaled to about ``residents`` simulated residents (under ``economy``)."""
     total = sum(packaged_profiles()[(a, 2023)].population_16_64 for a in AREAS)
     return Scenario.model_validate(
         {
@@ -95,13 +97,16 @@ def scenario(residents: int, months: int, programmes: bool = False) -> Scenario:
             "population": {"areas": AREAS, "data_year": 2023, "scale": residents / total},
             "parameters": {"simulation.burn_in_months": 0},
             "programmes": PROGRAMMES if programmes else [],
+            "economy": {"unemployment_path": economy},
         }
     )
 
 
-def build(residents: int, months: int, programmes: bool = False, households: bool = True):
+def build(
+    residents: int, months: int, programmes: bool = False, households: bool = True, economy: str = "none"
+):
     """Context, a fresh population (in households unless not wanted) and streams for one arm."""
-    sc = scenario(residents, months, programmes)
+    sc = scenario(residents, months, programmes, economy)
     context = RunContext.build(sc, sc.resolved_parameters())
     streams = Streams(sc.seed, 0)
     pop = context.initial_population(streams)
@@ -111,10 +116,15 @@ def build(residents: int, months: int, programmes: bool = False, households: boo
 
 
 def time_engine(
-    residents: int, months: int, programmes: bool = False, ledger: bool = False, households: bool = True
+    residents: int,
+    months: int,
+    programmes: bool = False,
+    ledger: bool = False,
+    households: bool = True,
+    economy: str = "none",
 ) -> dict:
     """Seconds per resident-month of one recorded arm (after one untimed month: kernels compiled, buffers)."""
-    context, pop, streams = build(residents, months + 1, programmes, households)
+    context, pop, streams = build(residents, months + 1, programmes, households, economy)
     book = Ledger(context.params, context.housing, months + 1, month_index("2026-04")) if ledger else None
     model = HealthWorkModel(
         context,
@@ -219,6 +229,8 @@ def main(argv: list[str] | None = None) -> dict:
     draw_cost()
     programmes = best(repeats, time_engine, n, months, programmes=True)
     draw_cost()
+    moving = best(repeats, time_engine, n, months, economy="obr_march_2026")
+    draw_cost()
     singles = best(repeats, time_engine, n, months, households=False)
     draw_cost()
     ledger = best(repeats, time_engine, n, months, ledger=True)
@@ -264,6 +276,7 @@ def main(argv: list[str] | None = None) -> dict:
         "engine_draws_per_resident_month": draws(engine),
         "engine_with_ledger_draws_per_resident_month": draws(ledger),
         "programmes_ratio": programmes["seconds"] / engine["seconds"],
+        "economy_ratio": moving["seconds"] / engine["seconds"],
         "households_ratio": engine["seconds"] / singles["seconds"],
         "five_million_vs_one_million": large["per_resident_month"] / base["per_resident_month"],
         "peak_bytes_per_resident": memory["peak_bytes_per_resident"],
