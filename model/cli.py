@@ -134,6 +134,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--xlsx", action="store_true", help="also write workbook.xlsx (formatted sheets)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    compare = sub.add_parser(
+        "compare",
+        help="compare finished runs that share a counterfactual: headline impacts, paired differences",
+    )
+    compare.add_argument(
+        "runs", nargs="+", type=Path, metavar="RUN", help="run folders (the first is the reference)"
+    )
+    compare.add_argument("--out", type=Path, help="output folder (default outputs/compare/<timestamp>)")
+
     validate = sub.add_parser("validate", help="check a scenario file without running it")
     validate.add_argument("scenario", help="scenario YAML file")
     _scenario_options(validate)
@@ -474,6 +483,34 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``healthwork compare``: recomputed from the runs' files, so nothing is simulated again."""
+    from model.experiments.comparison import compare
+    from model.io import storage, writers
+
+    if len(args.runs) < 2:
+        raise InputError([Problem("command line", "RUN", "give at least two run folders to compare")])
+    started = dt.datetime.now(dt.UTC)
+    names = [str(run) for run in args.runs]
+    results = [storage.load_run(run) for run in args.runs]
+    table = compare(names, results)
+    with _claim_output(args, "compare") as folder:
+        written = writers.write_tables(
+            {"compare.csv": table},
+            folder,
+            scenario=results[0].scenario,
+            scenario_file=names[0],
+            started=started,
+            notes=[f"Compared with {names[0]} (the reference): {', '.join(names[1:])}."],
+        )
+    shown = table.assign(**{c: table[c].map(lambda v: f"{v:,.4g}") for c in ("mean", "p05", "p95")})
+    print(
+        shown[["metric", "run", "mean", "p05", "p95", "share_better"]].to_string(index=False), file=sys.stderr
+    )
+    print(written)
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """``healthwork validate``."""
     import yaml
@@ -735,6 +772,7 @@ def cmd_parameters(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "run": cmd_run,
+    "compare": cmd_compare,
     "validate": cmd_validate,
     "calibrate": cmd_calibrate,
     "trial": cmd_trial,

@@ -32,6 +32,7 @@ from model.config.vocabulary import ARMS
 from model.core.files import atomic_write, atomic_write_text, code_digest, package_versions
 from model.core.recording import Counts
 from model.engine import ReplicationResult
+from model.experiments.ensemble import RunResult
 from model.io.writers import write_csv
 from model.programmes.services import ProgrammeRecord
 
@@ -232,3 +233,33 @@ class TableFiles:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class DiscardTables:
+    """A long-table sink that keeps nothing (recomputing a finished run's summaries from its run files)."""
+
+    def add(self, name: str, frame: pd.DataFrame) -> None:
+        """Drop the rows."""
+
+
+def load_run(folder: Path) -> RunResult:
+    """A finished run folder's results, recomputed from its manifest and per-run files (nothing simulated)."""
+    from model.config.scenario import Scenario
+    from model.experiments import ensemble
+
+    def refused(text: str) -> InputError:
+        return InputError([Problem("command line", "RUN", f"{folder}: {text}")])
+
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        identity = json.loads((folder / RUNS / "manifest.json").read_text(encoding="utf-8"))
+    except OSError:
+        raise refused("not a finished run folder with per-run files (made by healthwork run)") from None
+    except ValueError:
+        raise refused("its manifest cannot be read") from None
+    scenario = Scenario.model_validate(manifest["scenario"])
+    store = RunStore(folder / RUNS)
+    wanted = scenario.replications * max(identity["draws"], 1)
+    if len(store.done()) != wanted:
+        raise refused(f"holds {len(store.done())} run files, not {wanted}")
+    return ensemble.run(scenario, store=store, tables=DiscardTables(), draws=identity["draws"])

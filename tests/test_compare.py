@@ -1,0 +1,68 @@
+"""healthwork compare: runs sharing a counterfactual side by side, with paired differences."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests.conftest import healthwork
+
+BASE = """name: {name}
+start: 2026-04
+horizon_months: 24
+seed: {seed}
+replications: 4
+population: {{areas: [Knowsley, Halton], scale: 0.05}}
+parameters: {{simulation.burn_in_months: 12}}
+programmes:
+  - {{name: ips, type: ips, staff_fte: {staff}, areas: [Knowsley], eligibility: {{states: [unemployed]}},
+     referral: {{gp: 0.01}}}}
+"""
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("compare")
+    for name, seed, staff in (("a", 5, 10), ("b", 5, 20), ("other_seed", 6, 10)):
+        scenario = folder / f"{name}.yaml"
+        scenario.write_text(BASE.format(name=name, seed=seed, staff=staff))
+        done = healthwork("run", scenario, "--out", folder / name, "--no-plots", "--workers", 1)
+        assert done.returncode == 0, done.stderr
+    return folder
+
+
+def test_compare_pairs_the_impacts_by_replication(runs):
+    out = runs / "ab"
+    done = healthwork("compare", runs / "a", runs / "b", "--out", out)
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out / "compare.csv").set_index(["metric", "run"])
+    a, b = str(runs / "a"), str(runs / "b")
+    cost_a, cost_b = table.loc[("programme_cost_gbp", a)], table.loc[("programme_cost_gbp", b)]
+    assert cost_b["mean"] == pytest.approx(2 * cost_a["mean"])  # twice the staff, the same cost per FTE
+    assert cost_b["difference_mean"] == pytest.approx(cost_a["mean"])
+    assert cost_b["share_better"] == 0  # a higher cost is never better
+    assert cost_b["versus"] == a and pd.isna(cost_a["share_better"])
+    summary_a = pd.read_csv(runs / "a" / "summary.csv")
+    jobs = summary_a[(summary_a["arm"] == "impact") & (summary_a["area"] == "ALL")]
+    jobs = jobs[jobs["metric"] == "additional_job_starts"].iloc[0]
+    assert table.loc[("additional_job_starts", a), "mean"] == pytest.approx(jobs["mean"])
+
+
+def test_a_programme_leaves_the_areas_it_does_not_serve_exactly_as_they_were(runs):
+    """Scenario files differing in one programme: everything it does not touch is equal to the bit."""
+    a, b = (pd.read_csv(runs / name / "summary.csv") for name in ("a", "b"))
+    halton = (a["area"] == "Halton") & (a["programme"] == "all")
+    pd.testing.assert_frame_equal(a[halton].reset_index(drop=True), b[halton].reset_index(drop=True))
+    knowsley = (a["area"] == "Knowsley") & (a["metric"] == "programme_cost_gbp")
+    assert not a[knowsley].equals(b[knowsley])  # where it serves, it changes things (here its cost)
+
+
+def test_runs_without_the_same_counterfactual_are_refused(runs):
+    done = healthwork("compare", runs / "a", runs / "other_seed")
+    assert done.returncode == 2
+    other, reference = runs / "other_seed", runs / "a"
+    assert f"{other} differs from {reference} in seed: not the same counterfactual" in done.stderr
+    done = healthwork("compare", runs / "a", runs)
+    assert done.returncode == 2 and "not a finished run folder" in done.stderr
+    done = healthwork("compare", runs / "a")
+    assert done.returncode == 2 and "at least two run folders" in done.stderr
