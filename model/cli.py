@@ -356,11 +356,17 @@ def _load(args: argparse.Namespace):
     return scenario
 
 
-def _claim_output(args: argparse.Namespace, name: str):
-    """Claim ``--out`` or a new ``outputs/<name>/<timestamp>`` before computing anything."""
+def _claim_output(args: argparse.Namespace, name: str, resume_check=None):
+    """Claim the output folder before computing anything.
+
+    With ``--resume`` the stopped run that ``resume_check`` accepts (:meth:`OutputFolder.resume`), else
+    ``--out``, else a new ``outputs/<name>/<timestamp>``.
+    """
     from model.io.writers import OutputFolder
 
-    if args.out is not None:
+    if getattr(args, "resume", None) is not None:
+        folder = OutputFolder.resume(args.resume, resume_check)
+    elif args.out is not None:
         folder = OutputFolder.claim(args.out)
     else:
         folder = OutputFolder.claim_default(Path("outputs"), name, dt.datetime.now())
@@ -416,14 +422,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     scenario = _load(args)
     identity = storage.run_identity(scenario, args.draws, args.plugins)
-    if args.resume is not None:
-        reopen = functools.partial(storage.RunStore.reopen, identity=identity, shown=args.resume)
-        folder = writers.OutputFolder.resume(args.resume, reopen)
-        for notice in folder.notices:
-            print(f"healthwork: {notice}", file=sys.stderr)
-    else:
-        folder = _claim_output(args, scenario.slug())
-    with folder:
+    reopen = functools.partial(storage.RunStore.reopen, identity=identity, shown=args.resume)
+    with _claim_output(args, scenario.slug(), reopen) as folder:
         runs = folder.staging / storage.RUNS
         if args.resume is not None:
             store = reopen(runs)
@@ -472,10 +472,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
             raise _KeptPartial from None
         except Exception:
-            print(
-                f"healthwork: {len(store.done())} finished runs are kept: finish them with {resume}",
-                file=sys.stderr,
-            )
+            if store.done():
+                print(f"healthwork: {len(store.done())} finished runs are kept: finish them with {resume}",
+                      file=sys.stderr)  # fmt: skip
             raise
     seconds = (result.finished - result.started).total_seconds()
     print(f"Done in {seconds:.1f} s. Outputs in {written}/", file=sys.stderr)

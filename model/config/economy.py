@@ -44,12 +44,12 @@ def path_names() -> tuple[str, ...]:
 
 
 def points(path: str | Mapping[int, float]) -> tuple[tuple[int, float], ...]:
-    """A path's points; a mapping of year to rate extends ``uk_history`` from its first year on."""
+    """A path's points; a mapping of year to rate replaces ``uk_history`` from January of its first year."""
     if isinstance(path, str):
         return shipped_paths()[path]
     own = sorted((month_number(int(y), ANNUAL_MONTH), float(r)) for y, r in path.items())
-    first = own[0][0]
-    return tuple(p for p in shipped_paths()[HISTORY] if p[0] < first - 6) + tuple(own)
+    first_january = month_number(min(path), 1)
+    return tuple(p for p in shipped_paths()[HISTORY] if p[0] < first_january) + tuple(own)
 
 
 def rate_at(path: tuple[tuple[int, float], ...], month: int) -> float:

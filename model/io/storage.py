@@ -20,7 +20,7 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO
 
 import numpy as np
 import pandas as pd
@@ -28,11 +28,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from model.config.errors import InputError, Problem
+from model.config.scenario import Scenario
 from model.config.vocabulary import ARMS
 from model.core.files import atomic_write, atomic_write_text, code_digest, package_versions
 from model.core.recording import Counts
 from model.engine import ReplicationResult
-from model.experiments.ensemble import RunResult
+from model.experiments.ensemble import RunResult, run
 from model.io.writers import write_csv
 from model.programmes.services import ProgrammeRecord
 
@@ -52,7 +53,7 @@ COUNT_FIELDS = (  # Counts' arrays, in its field order
 RUN_FILE = re.compile(r"^draw-(?P<draw>\d{5})-replication-(?P<replication>\d{5})\.parquet$")
 
 
-def run_identity(scenario: Any, draws: int, plugins: Sequence[str] = ()) -> dict[str, object]:
+def run_identity(scenario: Scenario, draws: int, plugins: Sequence[str] = ()) -> dict[str, object]:
     """What a run folder's results are of; a resumed run must match it exactly.
 
     The code is healthwork's own source and data (hashed), the packages results depend on (versions) and the
@@ -188,7 +189,7 @@ class TableFiles:
         self.folder, self.fmt = folder, fmt
         self._parquet: dict[str, pq.ParquetWriter] = {}
         self._buffer: dict[str, list[pa.Table]] = {}
-        self._csv: dict[str, Any] = {}
+        self._csv: dict[str, IO[str]] = {}
 
     def add(self, name: str, frame: pd.DataFrame) -> None:
         """Append a run's rows to table ``name``."""
@@ -244,8 +245,6 @@ class DiscardTables:
 
 def load_run(folder: Path) -> RunResult:
     """A finished run folder's results, recomputed from its manifest and per-run files (nothing simulated)."""
-    from model.config.scenario import Scenario
-    from model.experiments import ensemble
 
     def refused(text: str) -> InputError:
         return InputError([Problem("command line", "RUN", f"{folder}: {text}")])
@@ -262,4 +261,4 @@ def load_run(folder: Path) -> RunResult:
     wanted = scenario.replications * max(identity["draws"], 1)
     if len(store.done()) != wanted:
         raise refused(f"holds {len(store.done())} run files, not {wanted}")
-    return ensemble.run(scenario, store=store, tables=DiscardTables(), draws=identity["draws"])
+    return run(scenario, store=store, tables=DiscardTables(), draws=identity["draws"])

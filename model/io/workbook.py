@@ -57,8 +57,6 @@ def unit_of(name: str) -> tuple[str, str]:
         return "ratio", "0.00"
     if name == "payback_month":
         return "month of the horizon", "0"
-    if name.endswith("_rate") or name.startswith("employment_rate"):
-        return "percent", "0.0"
     return "people (scaled to the population), whole horizon", "#,##0.0"
 
 
