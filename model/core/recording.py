@@ -57,7 +57,7 @@ class JobStartCohorts:
     ) -> dict[int, np.ndarray]:
         """Keep ``started`` (this month); per k in ``after``, k-month-old job starts still in that job."""
         if len(started):
-            self.cohorts[month] = started
+            self.cohorts[month] = started.copy()  # ``started`` is a view of a buffer reused next month
         out = {}
         for k in self.after:
             cohort = self.cohorts.get(month - k)
