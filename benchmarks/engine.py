@@ -10,7 +10,7 @@ carries). Measured, on one core:
    one arm with aggregate recording, without and with the fiscal ledger; draw-equivalents per resident-month;
    and the engine without households (residents as in a run before households), against the engine with;
 2. the engine with two programmes (IPS and Health Trainers) in every area, and under a national unemployment
-   path (``obr_march_2026``), each against the engine without;
+   path (``obr_march_2026``) with competed job openings (labour demand), each against the engine without;
 3. a 5N-resident run (through the Python API) per resident-month, against the N-resident one over the same
    months, the two interleaved;
 4. end to end: ``healthwork run scenarios/lcr_baseline.yaml --replications 1 --workers 1 --set
@@ -50,6 +50,7 @@ from model.config.scenario import Scenario, month_index  # noqa: E402
 from model.core.recording import Counts  # noqa: E402
 from model.core.streams import Streams  # noqa: E402
 from model.economics.ledger import Ledger  # noqa: E402
+from model.dynamics.employment import SharedMarket  # noqa: E402
 from model.engine import HealthWorkModel, RunContext  # noqa: E402
 from model.oracle import OracleModel  # noqa: E402
 
@@ -85,7 +86,10 @@ def draw_cost() -> float:
 
 
 def scenario(residents: int, months: int, programmes: bool = False, economy: str = "none") -> Scenario:
-    """Every area's 2023 baseline, scaled to about ``residents`` simulated residents (under ``economy``)."""
+    """Every area's 2023 baseline, scaled to about ``residents`` simulated residents.
+
+    ``economy`` other than none: that unemployment path, with competed job openings.
+    """
     total = sum(packaged_profiles()[(a, 2023)].population_16_64 for a in AREAS)
     return Scenario.model_validate(
         {
@@ -97,7 +101,10 @@ def scenario(residents: int, months: int, programmes: bool = False, economy: str
             "population": {"areas": AREAS, "data_year": 2023, "scale": residents / total},
             "parameters": {"simulation.burn_in_months": 0},
             "programmes": PROGRAMMES if programmes else [],
-            "economy": {"unemployment_path": economy},
+            "economy": {
+                "unemployment_path": economy,
+                "labour_demand": "unlimited" if economy == "none" else "openings",
+            },
         }
     )
 
@@ -123,17 +130,21 @@ def time_engine(
     households: bool = True,
     economy: str = "none",
 ) -> dict:
-    """Seconds per resident-month of one recorded arm (after one untimed month: kernels compiled, buffers)."""
+    """Seconds per resident-month of one recorded arm (after one untimed month: kernels compiled, buffers).
+
+    The arm is a counterfactual: with competed openings it sums its job search each month, as both arms do.
+    """
     context, pop, streams = build(residents, months + 1, programmes, households, economy)
     book = Ledger(context.params, context.housing, months + 1, month_index("2026-04")) if ledger else None
     model = HealthWorkModel(
         context,
         pop,
         streams,
-        arm="benchmark",
+        arm="counterfactual",
         counts=Counts.empty(months + 1, len(AREAS)),
         programmes=context.programmes,
         ledger=book,
+        market=SharedMarket.empty(months + 1, len(AREAS)),
     )
     model.run_for(1)
     start = time.perf_counter()

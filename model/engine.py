@@ -31,6 +31,7 @@ from model.core.streams import Streams
 from model.dynamics import employment, health, household_synthesis, readiness
 from model.dynamics.demography import Demography
 from model.dynamics.earnings import Earnings, PayRules
+from model.dynamics.labour_demand import LabourDemand
 from model.dynamics.synthesis import SYNTHESIS, draw_residents
 from model.economics.ledger import Ledger
 from model.programmes.programme import Programme
@@ -50,6 +51,7 @@ class RunContext:
     employment: employment.EmploymentRates
     readiness: readiness.ReadinessRules
     pay: PayRules
+    labour_demand: LabourDemand | None = None
     programmes: tuple[Programme, ...] = ()
 
     @classmethod
@@ -87,6 +89,7 @@ class RunContext:
             ),
             readiness=readiness.ReadinessRules.build(params),
             pay=PayRules.build(profiles, params),
+            labour_demand=LabourDemand.build(scenario, params),
             programmes=tuple(
                 Programme.resolve(spec, i, scenario, params, profiles, sizes)
                 for i, spec in enumerate(scenario.programmes)
@@ -156,8 +159,8 @@ class HealthWorkModel(mesa.Model):
         programmes: resolved programmes this arm runs (none in the counterfactual).
         ledger: the arm's fiscal ledger (recorded from month 1), or None.
         months: months of programme records to keep (default: the scenario's horizon).
-        household_entry: the replication's monthly household job-entry factors (months, areas, 2), written
-            by the counterfactual arm and read by the scenario arm (:class:`employment.Employment`).
+        market: the replication's monthly household job-entry factors and job search, written by the
+            counterfactual arm and read by the scenario arm (:class:`employment.SharedMarket`).
 
     """
 
@@ -173,7 +176,7 @@ class HealthWorkModel(mesa.Model):
         programmes: Sequence[Programme] = (),
         ledger: Ledger | None = None,
         months: int | None = None,
-        household_entry: np.ndarray | None = None,
+        market: employment.SharedMarket | None = None,
     ):
         super().__init__(rng=streams.model_rng())
         self.context = context
@@ -193,7 +196,7 @@ class HealthWorkModel(mesa.Model):
             Demography(),
             self.services,
             health.Health(),
-            employment.Employment(household_entry, reads=arm == "scenario"),
+            employment.Employment(market, reads=arm == "scenario", demand=context.labour_demand),
             self.services.outcomes() if self.services else None,
             Earnings(),
             readiness.Readiness(),
@@ -281,7 +284,7 @@ def simulate(
     start = burned_in_population(context, streams)
     horizon = scenario.horizon_months
     counts, ledgers, simulated, record = {}, {}, False, None
-    household_entry = np.ones((horizon, len(context.profiles), 2), np.float32)
+    market = employment.SharedMarket.empty(horizon, len(context.profiles))
     for arm in ARMS:
         if arm == "scenario" and not (scenario.has_programmes() or simulate_identical_arms):
             counts[arm], ledgers[arm] = counts["counterfactual"], ledgers["counterfactual"]
@@ -297,7 +300,7 @@ def simulate(
             counts=counts[arm],
             programmes=programmes,
             ledger=book,
-            household_entry=household_entry,
+            market=market,
         )
         model.run_for(horizon)
         ledgers[arm] = book.values if book is not None else None

@@ -64,3 +64,23 @@ def assert_same_outputs(a: Path, b: Path) -> None:
     assert [k for k in left if left[k] != right[k]] == []
     hashes = [json.loads((f / "manifest.json").read_text())["files_sha256"] for f in (a, b)]
     assert hashes[0] == hashes[1]
+
+
+def step_both_arms(sc, months):
+    """Step both arms side by side, sharing what simulate() does; yield (month, counterfactual, scenario)."""
+    from model.core.streams import Streams
+    from model.dynamics.employment import SharedMarket
+    from model.engine import HealthWorkModel, RunContext, burned_in_population
+
+    context = RunContext.build(sc, sc.resolved_parameters())
+    streams = Streams(sc.seed, 0)
+    start = burned_in_population(context, streams)
+    market = SharedMarket.empty(months, len(context.profiles))
+    cf = HealthWorkModel(context, start.copy(), streams, arm="counterfactual", market=market)
+    sm = HealthWorkModel(
+        context, start.copy(), streams, arm="scenario", programmes=context.programmes, market=market
+    )
+    for month in range(1, months + 1):
+        cf.step()
+        sm.step()
+        yield month, cf, sm

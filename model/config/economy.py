@@ -8,6 +8,9 @@ flat before the first and after the last point. A scenario's own mapping of year
 
 The reference a path is read against is ``uk_history`` at July of the areas' data year: the economy in which
 the area factors were fitted (see :func:`model.dynamics.employment.economy_factors`).
+
+Local labour demand (``economy.labour_demand``) is one of :data:`LABOUR_DEMAND` (see
+:mod:`model.dynamics.labour_demand`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,14 @@ from model.config.parameters import read_data_csv
 NONE = "none"
 HISTORY = "uk_history"
 ANNUAL_MONTH = 7  # a year's rate in a scenario's mapping is an annual average: placed at July
+
+UNLIMITED, OPENINGS = "unlimited", "openings"
+LABOUR_DEMAND = {  # what economy.labour_demand may say, and what it means
+    UNLIMITED: "openings unlimited: participants take no job from anyone else; displacement is the fixed "
+    "parameter appraisal.displacement",
+    OPENINGS: "each area's job openings fitted to the counterfactual's hires, competed for by everyone out "
+    "of work: displacement emerges",
+}
 
 
 def month_number(year: int, month: int) -> int:

@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from model.config.areas import ALIASES, AreaProfile, area_names, area_sizes, packaged_profiles
-from model.config.economy import NONE, path_names
+from model.config.economy import LABOUR_DEMAND, NONE, OPENINGS, UNLIMITED, path_names
 from model.config.errors import did_you_mean, shown
 from model.config.parameters import Parameters, default_parameters
 from model.config.vocabulary import (
@@ -261,6 +261,7 @@ class EconomySpec(_Strict):
     """The national economy a scenario assumes (:mod:`model.config.economy`)."""
 
     unemployment_path: str | dict[int, float] = NONE
+    labour_demand: str = UNLIMITED
 
     @field_validator("unemployment_path")
     @classmethod
@@ -287,14 +288,32 @@ class EconomySpec(_Strict):
             raise ValueError("; ".join(problems))
         return dict(sorted(path.items()))
 
+    @field_validator("labour_demand")
+    @classmethod
+    def _known_demand(cls, demand: str) -> str:
+        if demand not in LABOUR_DEMAND:
+            raise ValueError(
+                f"unknown labour demand {shown(demand)}{did_you_mean(demand, LABOUR_DEMAND)}; give "
+                + " or ".join(f"{k} ({v})" for k, v in LABOUR_DEMAND.items())
+            )
+        return demand
+
+    @property
+    def competed(self) -> bool:
+        """Whether job openings are competed for, so that displacement emerges."""
+        return self.labour_demand == OPENINGS
+
     def label(self) -> str:
         """The economy in a few words, for manifests and plot titles."""
         path = self.unemployment_path
         if path == NONE:
-            return "frozen at the data year (no unemployment path)"
-        if isinstance(path, str):
-            return f"national unemployment path {path}"
-        return "national unemployment path " + ", ".join(f"{y}: {r:g}%" for y, r in path.items())
+            words = "frozen at the data year (no unemployment path)"
+        elif isinstance(path, str):
+            words = f"national unemployment path {path}"
+        else:
+            words = "national unemployment path " + ", ".join(f"{y}: {r:g}%" for y, r in path.items())
+        demand = "competed job openings" if self.competed else "unlimited job openings"
+        return f"{words}; {demand}"
 
 
 class ProgrammeSpec(_Strict):
@@ -450,14 +469,19 @@ class Scenario(_Strict):
         """Whether a parameter can change this scenario's results.
 
         A programme type's settings (``services.<type>.*``) only if it runs a programme of that type; the
-        appraisal's only with programmes; the economy's only with an unemployment path; every other parameter
-        always.
+        appraisal's only with programmes; the economy's only with an unemployment path; labour demand's only
+        with competed openings and programmes, and the fixed displacement only without competed openings;
+        every other parameter always.
         """
         head, _, rest = path.partition(".")
         if head == "services":
             return rest.partition(".")[0] in {p.type for p in self.programmes}
         if path.startswith("employment.cycle."):
             return self.economy.unemployment_path != NONE
+        if path.startswith("employment.demand."):
+            return self.economy.competed and self.has_programmes()
+        if path == "appraisal.displacement":
+            return not self.economy.competed and self.has_programmes()
         return head != "appraisal" or self.has_programmes()
 
     def has_programmes(self) -> bool:
@@ -519,6 +543,15 @@ def cross_key_problems(scenario: Scenario, params: Parameters) -> list[tuple[str
                 "horizon_months",
                 f"{scenario.horizon_months} months from {scenario.start} run to "
                 f"{last // 12}-{last % 12 + 1:02d}, outside {CALENDAR}",
+            )
+        )
+    if scenario.economy.competed and "appraisal.displacement" in scenario.parameters:
+        found.append(
+            (
+                "economy.labour_demand",
+                f"'{OPENINGS}' makes displacement emerge from competition for job openings, so a fixed "
+                "appraisal.displacement would count it twice: drop the appraisal.displacement override, or "
+                f"use labour_demand: {UNLIMITED} to apply it",
             )
         )
     slugs: dict[str, str] = {}

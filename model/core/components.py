@@ -34,6 +34,7 @@ class Month:
         started: slots that started a job this month; ``left``: slots that left one.
         households: the month's household measures by area (``recording.HOUSEHOLD_MEASURES``), from the
             ledger.
+        job_search: each area's job search before employment moved (with competed openings only).
 
     """
 
@@ -46,6 +47,7 @@ class Month:
     started: np.ndarray = field(default_factory=_no_slots)
     left: np.ndarray = field(default_factory=_no_slots)
     households: np.ndarray | None = None
+    job_search: np.ndarray | None = None
 
 
 class Component(Protocol):

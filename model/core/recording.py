@@ -89,6 +89,8 @@ class Counts:
         health_employed: (months + 1, areas, conditions) employed residents with each registered condition.
         no_condition: (months + 1, areas, 2) residents with none of the registered conditions, and those of
             them employed.
+        job_search: (months + 1, areas) job search, the sum of job-entry hazards before competition (with
+            competed openings; zero otherwise, and in month 0).
 
     """
 
@@ -100,6 +102,7 @@ class Counts:
     households: np.ndarray
     health_employed: np.ndarray
     no_condition: np.ndarray
+    job_search: np.ndarray
     _job_starts: JobStartCohorts = field(default_factory=lambda: JobStartCohorts((SUSTAINED_AFTER,)))
     order: ClassVar[int] = 80
 
@@ -115,6 +118,7 @@ class Counts:
             np.full((months + 1, areas, len(HOUSEHOLD_MEASURES)), np.nan),
             np.zeros((months + 1, areas, len(CONDITIONS)), np.int64),
             np.zeros((months + 1, areas, 2), np.int64),
+            np.zeros((months + 1, areas)),
         )
 
     def record(
@@ -165,3 +169,5 @@ class Counts:
             self.record(month.number, model.population, month.before, month.started)
             if month.households is not None:
                 self.households[month.number] = month.households
+            if month.job_search is not None:
+                self.job_search[month.number] = month.job_search

@@ -45,6 +45,7 @@ from model.core.population import (
     column,
 )
 from model.core.streams import Streams, stream
+from model.dynamics.labour_demand import LabourDemand
 
 column("state", np.uint8, "employment state, an index into STATES")
 column(
@@ -283,6 +284,48 @@ def out_of_work_by_household(pop: Population, areas: int) -> np.ndarray:
 _NO_HOUSEHOLD = (np.zeros(1, np.int32), np.zeros(1, np.uint8), np.ones((1, 2), np.float32), False)
 
 
+def _households(pop: Population, rates: EmploymentRates, household_entry: np.ndarray | None) -> tuple:
+    """The household arguments of the kernels (``household_entry`` by default from ``pop``)."""
+    hh = pop.households
+    if hh is None or rates.workless_job_entry_ratio == 1.0:
+        return _NO_HOUSEHOLD
+    if household_entry is None:
+        household_entry = household_entry_factors(
+            rates, out_of_work_by_household(pop, len(rates.sickness_hr))
+        )
+    return pop.household, hh.workers, household_entry, True
+
+
+def job_search(
+    pop: Population,
+    rates: EmploymentRates,
+    mods: Modifiers | None,
+    household_entry: np.ndarray | None,
+    table: np.ndarray,
+) -> np.ndarray:
+    """Each area's job search this month: the sum of its residents' job-entry hazards before competition."""
+    from model.dynamics import kernels  # numba: imported with the simulation, not with validation
+
+    entry, has_entry, _, _ = _modifiers(mods)
+    out = np.zeros(len(rates.sickness_hr))
+    kernels.job_search(
+        pop.area,
+        pop.work_limiting,
+        pop.age_months,
+        pop.state,
+        pop.months_out_of_work,
+        pop.readiness,
+        table,
+        rates.duration,
+        np.float32(rates.readiness_effect),
+        entry,
+        has_entry,
+        *_households(pop, rates, household_entry),
+        out,
+    )
+    return out
+
+
 def _run(
     pop: Population,
     rates: EmploymentRates,
@@ -294,10 +337,12 @@ def _run(
     hazards: np.ndarray | None,
     household_entry: np.ndarray | None = None,
     table: np.ndarray | None = None,
+    area_entry: np.ndarray | None = None,
 ) -> tuple[int, int]:
     """Run the kernel (``household_entry``: :func:`household_entry_factors`, by default from ``pop``).
 
-    ``table``: the month's group hazards (:meth:`EmploymentRates.table`; by default ``rates.by_group``).
+    ``table``: the month's group hazards (:meth:`EmploymentRates.table`; by default ``rates.by_group``);
+    ``area_entry``: each area's competition factor on job entry (by default none).
     """
     from model.dynamics import kernels  # numba: imported with the simulation, not with validation
 
@@ -305,12 +350,6 @@ def _run(
     before, started, left = buffers or (np.empty(n, np.uint8), np.empty(n, np.intp), np.empty(n, np.intp))
     keys = (streams.key(MOVES, month), streams.key(SICKNESS, month)) if move else (np.uint64(0),) * 2
     hh = pop.households
-    households = _NO_HOUSEHOLD
-    if hh is not None and rates.workless_job_entry_ratio != 1.0:
-        if household_entry is None:
-            counts = out_of_work_by_household(pop, len(rates.sickness_hr))
-            household_entry = household_entry_factors(rates, counts)
-        households = (pop.household, hh.workers, household_entry, True)
     n_started, n_left = kernels.employment(
         pop.area,
         pop.work_limiting,
@@ -327,7 +366,8 @@ def _run(
         rates.sickness_hr,
         *keys,
         *_modifiers(mods),
-        *households,
+        *_households(pop, rates, household_entry),
+        np.ones(len(rates.sickness_hr), np.float32) if area_entry is None else area_entry,
         before,
         started,
         left,
@@ -356,6 +396,7 @@ def step(
     buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     household_entry: np.ndarray | None = None,
     table: np.ndarray | None = None,
+    area_entry: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Advance every resident's employment state by one month, in place.
 
@@ -365,43 +406,85 @@ def step(
     n = len(pop)
     buffers = buffers or (np.empty(n, np.uint8), np.empty(n, np.intp), np.empty(n, np.intp))
     n_started, n_left = _run(
-        pop, rates, streams, month, became_work_limiting, mods, buffers, None, household_entry, table
+        pop,
+        rates,
+        streams,
+        month,
+        became_work_limiting,
+        mods,
+        buffers,
+        None,
+        household_entry,
+        table,
+        area_entry,
     )
     before, started, left = buffers
     return before, started[:n_started], left[:n_left]
+
+
+@dataclass
+class SharedMarket:
+    """What the counterfactual arm of a replication writes month by month and its scenario arm reads.
+
+    ``household_entry`` (months, areas, 2): :func:`household_entry_factors`; ``job_search`` (months, areas):
+    :func:`job_search`, the counterfactual's, against which the scenario's openings are fitted
+    (:mod:`model.dynamics.labour_demand`). Month 1 first.
+    """
+
+    household_entry: np.ndarray
+    job_search: np.ndarray
+
+    @classmethod
+    def empty(cls, months: int, areas: int) -> SharedMarket:
+        """Neutral factors for a run of ``months`` over ``areas`` areas."""
+        return cls(np.ones((months, areas, 2), np.float32), np.zeros((months, areas)))
 
 
 class Employment:
     """The monthly employment step (streams ``employment`` and ``employment.sickness``).
 
     Household job-entry factors (:func:`household_entry_factors`) are set afresh each month from the arm's
-    own residents, except in an arm given ``shared_entry`` to read: the scenario arm takes the
-    counterfactual's factors month by month (which that arm writes into the same array), so that a programme
-    touches a resident only through their own household.
+    own residents, except in an arm given a ``market`` to read: the scenario arm takes the counterfactual's
+    factors month by month (which that arm writes into the same arrays), so that a programme touches a
+    resident only through their own household. With competed openings (``demand``) each arm's job search is
+    summed by area before anyone moves; the counterfactual writes its own, the scenario arm's job entry is
+    multiplied by :meth:`LabourDemand.entry_factor` of its search against the counterfactual's, and the
+    month hands on its search (``Month.job_search``) for recording.
     """
 
     order: ClassVar[int] = 40
 
-    def __init__(self, shared_entry: np.ndarray | None = None, *, reads: bool = False) -> None:
+    def __init__(
+        self, market: SharedMarket | None = None, *, reads: bool = False, demand: LabourDemand | None = None
+    ) -> None:
         self.buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        self.shared_entry = shared_entry  # (months, areas, 2), month 1 first
+        self.market = market
         self.reads = reads
+        self.demand = demand
 
     def step(self, model: Any, month: Month) -> None:
         """Move everyone; hand on the state before, and who started and left a job."""
-        pop, rates = model.population, model.context.employment
+        pop, rates, market = model.population, model.context.employment, self.market
         if self.buffers is None:
             n = len(pop)
             self.buffers = (np.empty(n, np.uint8), np.empty(n, np.intp), np.empty(n, np.intp))
+        k = month.number - 1
         entry = None
         if pop.households is not None and rates.workless_job_entry_ratio != 1.0:
-            if self.reads and self.shared_entry is not None:
-                entry = self.shared_entry[month.number - 1]
+            if self.reads and market is not None:
+                entry = market.household_entry[k]
             else:
-                counts = out_of_work_by_household(pop, len(rates.sickness_hr))
-                entry = household_entry_factors(rates, counts)
-                if self.shared_entry is not None:
-                    self.shared_entry[month.number - 1] = entry
+                entry = household_entry_factors(rates, out_of_work_by_household(pop, len(rates.sickness_hr)))
+                if market is not None:
+                    market.household_entry[k] = entry
+        table = rates.table(month.index)
+        competition = None
+        if self.demand is not None and market is not None:
+            month.job_search = job_search(pop, rates, month.mods, entry, table)
+            if self.reads:
+                competition = self.demand.entry_factor(month.job_search, market.job_search[k])
+            else:
+                market.job_search[k] = month.job_search
         month.before, month.started, month.left = step(
             pop,
             rates,
@@ -411,5 +494,6 @@ class Employment:
             month.mods,
             self.buffers,
             entry,
-            rates.table(month.index),
+            table,
+            competition,
         )

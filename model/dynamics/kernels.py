@@ -99,11 +99,43 @@ def health(
 
 
 @nb.njit(cache=True, nogil=True)
+def job_search(
+    area, work_limiting, age_months, state, months_out, readiness,
+    by_group, duration, readiness_effect, entry_mult, has_entry_mult,
+    household, workers, household_entry, has_household, out,
+):  # fmt: skip
+    """Add each area's job search to ``out``: the job-entry hazards of its residents who can enter work.
+
+    The job-entry arithmetic of :func:`employment` (readiness included, competition not), over residents out
+    of work other than the long-term sick no longer work-limiting (who move to inactive, other, instead). It
+    is written out, not shared through a helper (numba compiled that three times slower); the two are checked
+    against each other in tests/dynamics/test_labour_demand.py.
+    """
+    half = np.float32(0.5)
+    last_duration = len(duration) - 1
+    for i in range(len(area)):
+        old = state[i]
+        if old == EMPLOYED or (old == INACTIVE_SICK and work_limiting[i] == 0):
+            continue
+        g = (
+            ((np.int64(area[i]) * 4 + old) * 2 + work_limiting[i]) * AGES
+            + age_months[i] // 12
+            - ENTRY_AGE_YEARS
+        )
+        entry = by_group[g, 0] * duration[min(months_out[i], last_duration)]
+        if has_entry_mult:
+            entry *= entry_mult[i]
+        if has_household:
+            entry *= household_entry[area[i], 1 if workers[household[i]] == 0 else 0]
+        out[area[i]] += entry * np.exp(readiness_effect * (readiness[i] - half))
+
+
+@nb.njit(cache=True, nogil=True)
 def employment(
     area, work_limiting, age_months, state, months_out, tenure, readiness, became,
     by_group, duration, tenure_exit, readiness_effect, sickness_hr, key_moves, key_sick,
     entry_mult, has_entry_mult, exit_mult, has_exit_mult,
-    household, workers, household_entry, has_household,
+    household, workers, household_entry, has_household, area_entry,
     before, started, left, hazards, move,
 ):  # fmt: skip
     """One month of employment moves for every resident; returns (job starts, job exits).
@@ -113,7 +145,8 @@ def employment(
     ratio; neither makes another move that month. Everyone else faces competing monthly hazards: job entry
     (the group's base hazard, from state, area, work-limiting status and age, x duration out of work x
     exp(readiness effect x (readiness - 0.5)) x programme hazard ratios x, with households, the area's factor
-    for living in a workless household or not, ``household_entry[area, workless]``) and to unemployment,
+    for living in a workless household or not, ``household_entry[area, workless]`` x the area's competition
+    for openings, ``area_entry[area]``, 1 with openings unlimited) and to unemployment,
     inactivity and sickness (the group's base hazards x the fragile-new-job factor by tenure x, for the
     employed, programme hazard ratios on job exit); they leave with probability 1 - exp(-total), one draw
     deciding whether and where. ``before`` receives each state before the move; ``started`` and ``left`` the
@@ -148,6 +181,7 @@ def employment(
             entry *= entry_mult[i]
         if has_household and old != EMPLOYED:
             entry *= household_entry[area[i], 1 if workers[household[i]] == 0 else 0]
+        entry *= area_entry[area[i]]
         job_exit = tenure_exit[min(tenure[i], last_tenure)]
         if has_exit_mult and old == EMPLOYED:
             job_exit *= exit_mult[i]

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from model.config.parameters import Parameters
 from model.config.scenario import Scenario, month_index
 from model.config.vocabulary import (
     ALL_AREAS,
@@ -37,6 +38,7 @@ from model.config.vocabulary import (
 from model.core.metrics import in_group, metric
 from model.core.recording import HOUSEHOLD_MEASURES
 from model.core.tables import STATISTICS, describe, tidy
+from model.dynamics.labour_demand import LabourDemand, displaced
 from model.economics.ledger import ITEMS
 from model.economics.nhs import nhs_costs, nhs_items
 from model.economics.prices import PRICE_BASE, fiscal_year, price_index
@@ -82,6 +84,11 @@ for _name, _definition in (
     ("cost_per_additional_job_gbp", "programme cost / additional job starts (ratio of means)"),
     ("cost_per_sustained_job_gbp", "programme cost / additional sustained jobs (ratio of means)"),
     ("earnings_gain_gbp", "rise in residents' gross earnings (the economic gain)"),
+    (
+        "displacement_share",
+        "share of the programmes' additional job starts taken from others: appraisal.displacement, or with "
+        "competed openings the share of the scenario's extra job search that others' lost job starts offset",
+    ),
     ("qaly_gain", "discounted QALYs gained (only with appraisal.include_qalys)"),
     ("qaly_value_gbp", "value of the QALYs gained (only with appraisal.include_qalys)"),
 ):
@@ -128,7 +135,7 @@ class Books:
         }
         self.nominal = {arm: self._arm(results, arm, factors) for arm in ARMS}
         self.real = {arm: v * self.deflate[None, :, None, None] for arm, v in self.nominal.items()}  # 2024/25
-        keep = 1 - self.params["appraisal.displacement"]
+        keep = 1 - fixed_displacement(scenario, self.params)
         diff = self.real["scenario"] - self.real["counterfactual"]
         # Monthly impacts at 2024/25 prices (replications, months, areas + ALL), positive = gain to the payer;
         # the employment-driven ones net of displacement.
@@ -198,7 +205,7 @@ def fiscal_frame(books: Books, first_replication: int = 0) -> pd.DataFrame:
     areas = [*books.scenario.population.areas, ALL_AREAS]
     years = sorted(set(books.years))
     labels = np.array([year_label(y) for y in years])
-    d = books.params["appraisal.displacement"]
+    d = fixed_displacement(books.scenario, books.params)
     scale = np.array([(1 - d) if p in EMPLOYMENT_PAYERS else 1.0 for p, _ in books.lines])
     frames = []
     for basis in ("nominal", PRICE_BASIS):
@@ -225,7 +232,7 @@ def impact_metrics(
 ) -> dict[str, np.ndarray]:
     """Per replication and area (areas + ALL): every summary metric of the impact arm."""
     p = books.params
-    keep = 1 - p["appraisal.displacement"]
+    keep = 1 - fixed_displacement(books.scenario, p)
 
     def counted(arm: str, pick) -> np.ndarray:
         x = np.stack([pick(r.counts[arm]) for r in results]) * factors
@@ -234,10 +241,14 @@ def impact_metrics(
     def job_starts(c):
         return c.flows[1:, :, [UNEMPLOYED, INACTIVE_SICK, INACTIVE_OTHER], EMPLOYED].sum(axis=(0, 2))
 
-    def additional(pick) -> np.ndarray:
-        return keep * (counted("scenario", pick) - counted("counterfactual", pick))
+    def difference(pick) -> np.ndarray:
+        return counted("scenario", pick) - counted("counterfactual", pick)
 
-    starts = additional(job_starts)
+    def additional(pick) -> np.ndarray:
+        return keep * difference(pick)
+
+    gross_starts = difference(job_starts)
+    starts = keep * gross_starts
     sustained = additional(lambda c: c.sustained[1:].sum(axis=0))
     employed = additional(lambda c: c.stocks[1:, :, EMPLOYED].sum(axis=0))
     workless = -additional(
@@ -276,6 +287,7 @@ def impact_metrics(
             "cost_per_additional_job_gbp": _cost_per(total_cost, starts),
             "cost_per_sustained_job_gbp": _cost_per(total_cost, sustained),
             "earnings_gain_gbp": i["earnings_gain"].sum(axis=1),
+            "displacement_share": displacement_share(books, results, factors, gross_starts),
         }
     if p["appraisal.include_qalys"]:
         decrements = np.array([p[f"appraisal.utility.{c.key}_decrement"] for c in CONDITIONS])
@@ -287,6 +299,41 @@ def impact_metrics(
         out["qaly_gain"] = gain
         out["qaly_value_gbp"] = gain * p["appraisal.qaly_value"]
     return out
+
+
+def fixed_displacement(scenario: Scenario, params: Parameters) -> float:
+    """The share of employment-driven impacts removed after the arms are compared: ``appraisal.displacement``.
+
+    0 with competed openings: the scenario arm's non-participants have already lost the job starts its
+    participants took (:mod:`model.dynamics.labour_demand`), so the arms' difference is net of displacement.
+    """
+    return 0.0 if scenario.economy.competed else params["appraisal.displacement"]
+
+
+def displacement_share(
+    books: Books, results: Sequence[ReplicationResult], factors: np.ndarray, starts: np.ndarray
+) -> np.ndarray:
+    """Per replication and area (+ ALL): the share of additional job starts that displaced others'.
+
+    With competed openings it emerges month by month and area by area: the job starts others lost over the
+    extra job search the scenario brought (:func:`model.dynamics.labour_demand.displaced`), summed over the
+    horizon, scaled to the population; 0 where the scenario added no job search. Otherwise it is the fixed
+    parameter wherever the arms' job starts (``starts``, scenario minus counterfactual) differ, and 0 where
+    they do not: nothing added, nothing displaced.
+    """
+    shape = (len(results), len(factors) + 1)
+    demand = LabourDemand.build(books.scenario, books.params)
+    if demand is None:
+        return np.where(starts != 0, books.params["appraisal.displacement"], 0.0)
+    gross, lost = np.zeros(shape), np.zeros(shape)
+    for k, r in enumerate(results):
+        added, taken = displaced(
+            demand, r.counts["scenario"].job_search[1:], r.counts["counterfactual"].job_search[1:]
+        )
+        gross[k, :-1], lost[k, :-1] = (added * factors).sum(axis=0), (taken * factors).sum(axis=0)
+    gross[:, -1], lost[:, -1] = gross[:, :-1].sum(axis=1), lost[:, :-1].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(gross != 0, lost / gross, 0.0)
 
 
 def fiscal_gain(impacts: dict[str, np.ndarray]) -> np.ndarray:

@@ -16,6 +16,7 @@ dtype in the schema's metadata): it is the checkpoint the tables are computed fr
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Sequence
@@ -40,16 +41,7 @@ from model.programmes.services import ProgrammeRecord
 RUNS = "runs"
 FORMATS = ("parquet", "csv")  # --format: how the long tables are written
 ROW_GROUP = 1 << 16  # rows per Parquet row group of a long table (bounds what is buffered)
-COUNT_FIELDS = (  # Counts' arrays, in its field order
-    "stocks",
-    "health",
-    "limiting",
-    "flows",
-    "sustained",
-    "households",
-    "health_employed",
-    "no_condition",
-)
+COUNT_FIELDS = tuple(f.name for f in dataclasses.fields(Counts) if not f.name.startswith("_"))
 RUN_FILE = re.compile(r"^draw-(?P<draw>\d{5})-replication-(?P<replication>\d{5})\.parquet$")
 
 

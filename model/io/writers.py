@@ -305,7 +305,10 @@ def write_run(
             from model.io.workbook import write_workbook  # openpyxl: imported only when asked for
 
             write_workbook(result, staging / "workbook.xlsx", scenario_file)
-        notes = [f"Economy: {result.scenario.economy.label()} (scenario key economy.unemployment_path)."]
+        notes = [
+            f"Economy: {result.scenario.economy.label()} (scenario keys economy.unemployment_path and "
+            "economy.labour_demand)."
+        ]
         if month_index(result.scenario.start) < FIRST_RATES_YEAR * 12 + 3:
             notes.append(
                 "The scenario starts before 2024/25, the first tax year with published rates in the model: "

@@ -97,13 +97,18 @@ def test_the_simulated_unemployment_rate_follows_a_path_within_half_a_point_a_ye
 
 def test_a_run_says_which_economy_it_assumed(tmp_path):
     out = tmp_path / "out"
-    path = "economy.unemployment_path=obr_march_2026"
+    path, demand = "economy.unemployment_path=obr_march_2026", "economy.labour_demand=openings"
     base = FIXTURES / "good" / "base.yaml"
-    done = healthwork("run", base, "--set", path, "--replications", 1, "--no-plots", "--out", out)
+    done = healthwork(
+        "run", base, "--set", path, "--set", demand, "--replications", 1, "--no-plots", "--out", out
+    )
     assert done.returncode == 0, done.stderr
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["scenario"]["economy"] == {"unemployment_path": "obr_march_2026"}
+    assert manifest["scenario"]["economy"] == {
+        "unemployment_path": "obr_march_2026",
+        "labour_demand": "openings",
+    }
     assert (
-        "Economy: national unemployment path obr_march_2026 (scenario key economy.unemployment_path)."
-        in (manifest["notes"])
+        "Economy: national unemployment path obr_march_2026; competed job openings (scenario keys "
+        "economy.unemployment_path and economy.labour_demand)." in (manifest["notes"])
     )

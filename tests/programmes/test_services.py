@@ -17,7 +17,7 @@ from model.experiments import ensemble
 from model.experiments.appraisal import COST_METRICS
 from model.programmes.programme import COMPLETED, DROPPED, IN_WORK, PRE_EMPLOYMENT, WAITING
 from model.programmes.services import COUNTS, Services
-from tests.conftest import POPULATION_METRICS, ROOT, small_scenario
+from tests.conftest import POPULATION_METRICS, ROOT, small_scenario, step_both_arms
 
 AREAS = ["Knowsley", "Liverpool"]
 
@@ -39,22 +39,6 @@ def scenario(programmes, **changes):
     return small_scenario(
         population={"areas": AREAS, "scale": 0.05}, horizon_months=24, programmes=programmes, **changes
     )
-
-
-def step_both_arms(sc, months):
-    """Step the two arms side by side; yield (month, counterfactual model, scenario model)."""
-    context = RunContext.build(sc, sc.resolved_parameters())
-    streams = Streams(sc.seed, 0)
-    start = burned_in_population(context, streams)
-    entry = np.ones((months, len(context.profiles), 2), np.float32)  # shared as simulate() shares it
-    cf = HealthWorkModel(context, start.copy(), streams, arm="counterfactual", household_entry=entry)
-    sm = HealthWorkModel(
-        context, start.copy(), streams, arm="scenario", programmes=context.programmes, household_entry=entry
-    )
-    for month in range(1, months + 1):
-        cf.step()
-        sm.step()
-        yield month, cf, sm
 
 
 def model_with_programmes(sc):
