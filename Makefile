@@ -38,10 +38,21 @@ $(ORACLE): $(STAMP)
 	$(VENV)/bin/python -m pip install --quiet -e '.[dev,oracle,dask]'
 	@touch $(ORACLE)
 
+# brief.html is tested in a real browser (tests/io/test_brief.py): Debian's headless Chromium, installed
+# here when neither it nor chromium is on PATH (as root, or through sudo).
+BROWSER := $(VENV)/.browser
+$(BROWSER): $(STAMP)
+	@command -v chromium-headless-shell >/dev/null 2>&1 || command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "Installing Debian's chromium-headless-shell for the browser test of brief.html"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    --no-install-recommends chromium-headless-shell >/dev/null; }
+	@touch $(BROWSER)
+
 run: $(STAMP)
 	$(VENV)/bin/healthwork run $(SCENARIO)
 
-test: $(ORACLE)
+test: $(ORACLE) $(BROWSER)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/python -m pytest -q
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
+import json
 import math
 import os
 import signal
@@ -142,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
         "runs", nargs="+", type=Path, metavar="RUN", help="run folders (the first is the reference)"
     )
     compare.add_argument("--out", type=Path, help="output folder (default outputs/compare/<timestamp>)")
+
+    brief = sub.add_parser("brief", help="re-render a finished run's brief.html from its files")
+    brief.add_argument("run", type=Path, metavar="RUN_DIR", help="a run folder made by healthwork run")
 
     validate = sub.add_parser("validate", help="check a scenario file without running it")
     validate.add_argument("scenario", help="scenario YAML file")
@@ -459,6 +463,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 scenario_file=args.scenario,
                 plot=None if args.no_plots else plots.plot_run,
                 workbook=args.xlsx,
+                identity=identity,
             )
         except InputError:
             if args.resume is None:
@@ -478,7 +483,29 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise
     seconds = (result.finished - result.started).total_seconds()
     print(f"Done in {seconds:.1f} s. Outputs in {written}/", file=sys.stderr)
+    _brief_message(result, written)
     print(written)
+    return 0
+
+
+def _brief_message(result, folder: Path) -> None:
+    """Where the brief is, and its three headline numbers (on standard error)."""
+    from model.io.brief import headline_numbers
+
+    print(f"Brief: {folder / 'brief.html'}", file=sys.stderr)
+    for line in headline_numbers(result):
+        print(f"  {line}", file=sys.stderr)
+
+
+def cmd_brief(args: argparse.Namespace) -> int:
+    """``healthwork brief RUN_DIR``: the brief re-rendered from the run's files (nothing simulated)."""
+    from model.io import brief, storage
+
+    result = storage.load_run(args.run)
+    identity = json.loads((args.run / storage.RUNS / "manifest.json").read_text(encoding="utf-8"))
+    path = brief.write_brief(result, args.run, identity)
+    _brief_message(result, args.run)
+    print(path)
     return 0
 
 
@@ -772,6 +799,7 @@ def cmd_parameters(args: argparse.Namespace) -> int:
 COMMANDS = {
     "run": cmd_run,
     "compare": cmd_compare,
+    "brief": cmd_brief,
     "validate": cmd_validate,
     "calibrate": cmd_calibrate,
     "trial": cmd_trial,

@@ -47,6 +47,7 @@ def run_dirs(tmp_path_factory):
 def test_run_writes_every_output_with_the_documented_columns(run_dirs):
     out = run_dirs[1]
     assert {p.name for p in out.iterdir()} == {
+        "brief.html",
         "manifest.json",
         "monthly.parquet",
         "summary.csv",

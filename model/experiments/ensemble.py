@@ -358,7 +358,7 @@ def each_run(
 
 # Monthly series kept per run for the plots' 90% bands (the rest of the long tables are streamed out).
 BANDED = {
-    "population": ("employment_rate", "unemployment_rate", "inactivity_rate", "job_starts"),
+    "population": ("employed", "employment_rate", "unemployment_rate", "inactivity_rate", "job_starts"),
     "programme": ("caseload", "waiting"),
 }
 BAND_COLUMNS = ("arm", "programme", "area", "metric", "month", "mean", "p05", "p95")
@@ -394,7 +394,8 @@ class Tally:
         values = {arm: metric_values(scenario, [result], arm) for arm in ARMS}
         self.tables.add("monthly", monthly_frame(scenario, values, index))
         self.outcomes.append(replication_outcomes(values))
-        self.series.append({arm: values[arm][0][..., self._banded] for arm in ARMS})
+        series = {arm: values[arm][0][..., self._banded] for arm in ARMS}
+        self.series.append(series | {IMPACT: series[ARMS[1]] - series[ARMS[0]]})
         self.simulated &= result.scenario_simulated
         if result.ledgers is not None:
             book = appraisal.Books(plan, [result], self.factors)
@@ -415,10 +416,13 @@ class Tally:
             self.distance.append(result.programmes.distance)
 
     def bands(self) -> pd.DataFrame:
-        """Mean and 90% interval across runs of the plotted series, by arm, programme, area and month."""
+        """Mean and 90% interval across runs of the plotted series, by arm, programme, area and month.
+
+        Arm ``impact`` is scenario minus counterfactual run by run (paired), so its interval is the effect's.
+        """
         areas = np.array([*self.scenario.population.areas, ALL_AREAS])
         frames = []
-        for arm in ARMS:
+        for arm in (*ARMS, IMPACT):
             stats = summarise(np.stack([s[arm] for s in self.series]))  # each (months + 1, areas, metrics)
             labels = {"month": (0, np.arange(stats[0].shape[0])), "area": (1, areas)}
             frames.append(_band_frame(stats, arm, ALL_PROGRAMMES, labels, BANDED["population"]))

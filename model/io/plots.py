@@ -1,4 +1,4 @@
-"""Plots of a run: rates per area, programme caseloads and waiting lists, job starts per arm."""
+"""Plots of a run: rates per area, the impact by month, programme caseloads and waiting lists, job starts."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pandas as pd
 from model.config.scenario import slug
 from model.config.vocabulary import ALL_AREAS, ALL_PROGRAMMES, ARMS
 from model.experiments.ensemble import RunResult
+from model.io import charts
 
 RATES = {
     "employment_rate": "Employment rate (% of 16-64)",
@@ -144,6 +145,8 @@ def plot_fiscal(result: RunResult, folder: Path) -> list[str]:
 def plot_run(result: RunResult, folder: Path) -> list[str]:
     """Every plot of a run."""
     names = plot_rates(result, folder)
+    if charts.has_impact(result):
+        names.append(_save(charts.impact_by_month(result), folder, "impact.png"))
     if result.scenario.has_programmes():
         names += plot_programmes(result, folder) + plot_job_starts(result, folder)
         if result.fiscal_by_payer is not None:

@@ -282,10 +282,12 @@ def write_run(
     scenario_file: str,
     plot: Callable[[RunResult, Path], list[str]] | None = None,
     workbook: bool = False,
+    identity: dict | None = None,
 ) -> Path:
-    """Write a run's summary tables, plots (and ``workbook.xlsx``) and manifest to ``out`` atomically.
+    """Write a run's summary tables, ``brief.html``, plots (and ``workbook.xlsx``) and manifest atomically.
 
-    The long tables and per-run files are already in the staging folder (:mod:`model.io.storage`).
+    The long tables and per-run files are already in the staging folder (:mod:`model.io.storage`);
+    ``identity`` is the run's (its ``runs/manifest.json``), shown in the brief's appendix.
     """
 
     def fill(staging: Path) -> dict[str, object]:
@@ -301,6 +303,9 @@ def write_run(
         if plot is not None:
             (staging / "plots").mkdir()
             plot(result, staging / "plots")
+        from model.io.brief import write_brief  # jinja2 and matplotlib: imported when writing
+
+        write_brief(result, staging, identity or {})
         if workbook:
             from model.io.workbook import write_workbook  # openpyxl: imported only when asked for
 
