@@ -106,7 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run a scenario's ensemble and write its outputs")
-    run.add_argument("scenario", help="scenario YAML file")
+    run.add_argument(
+        "scenario",
+        nargs="+",
+        help="scenario YAML file; several: each run against the same counterfactual, then compared",
+    )
     folder = run.add_mutually_exclusive_group()
     folder.add_argument("--out", type=Path, help="output folder (default outputs/<name>/<timestamp>)")
     folder.add_argument(
@@ -420,11 +424,62 @@ def _table_command(args: argparse.Namespace, scenario, suffix: str, name: str, c
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """``healthwork run``: runs kept one file each as they finish, tables streamed, then the summaries."""
+    """``healthwork run SCENARIO``; ``run A.yaml B.yaml ...`` runs a set and compares it (``_run_set``)."""
+    files = args.scenario
+    if len(files) > 1:
+        return _run_set(args)
+    args.scenario = files[0]
+    _run_one(args, _load(args))
+    return 0
+
+
+def _run_set(args: argparse.Namespace) -> int:
+    """Each scenario of a set against one counterfactual, into OUT/<name>/, then compared in OUT/compare/.
+
+    The scenarios must share what makes the counterfactual (checked before anything runs, and again on the
+    results); OUT is ``--out`` or a new ``outputs/set/<timestamp>``.
+    """
+    from model.experiments.comparison import check_same_counterfactual
+    from model.io.writers import new_folder
+
+    if args.resume is not None:
+        raise InputError(
+            [
+                Problem(
+                    "command line", "--resume", "takes one scenario: resume each stopped run of a set alone"
+                )
+            ]
+        )
+    files = list(args.scenario)
+    scenarios = [_load(argparse.Namespace(**(vars(args) | {"scenario": f}))) for f in files]
+    check_same_counterfactual(files, scenarios)
+    slugs = [s.slug() for s in scenarios]
+    for i, name in enumerate(slugs):
+        if name in slugs[:i] or name == "compare":
+            reason = (
+                f"{files[i]} would write {name}/ as {files[slugs.index(name)]} does"
+                if name != "compare"
+                else (f"{files[i]}'s name would write compare/, where the comparison goes")
+            )
+            raise InputError(
+                [Problem("command line", "SCENARIO", f"{reason}: give the scenarios distinct names")]
+            )
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+    base = args.out or new_folder(Path("outputs") / "set", dt.datetime.now())
+    folders = []
+    for f, scenario, name in zip(files, scenarios, slugs, strict=True):
+        _run_one(argparse.Namespace(**(vars(args) | {"scenario": f, "out": base / name})), scenario)
+        folders.append(base / name)
+    _compare(folders, base / "compare")
+    return 0
+
+
+def _run_one(args: argparse.Namespace, scenario) -> None:
+    """One scenario's run: kept one file per run as they finish, tables streamed, then the summaries."""
     from model.experiments import ensemble
     from model.io import plots, storage, writers
 
-    scenario = _load(args)
     identity = storage.run_identity(scenario, args.draws, args.plugins)
     reopen = functools.partial(storage.RunStore.reopen, identity=identity, shown=args.resume)
     with _claim_output(args, scenario.slug(), reopen) as folder:
@@ -485,7 +540,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"Done in {seconds:.1f} s. Outputs in {written}/", file=sys.stderr)
     _brief_message(result, written)
     print(written)
-    return 0
 
 
 def _brief_message(result, folder: Path) -> None:
@@ -511,16 +565,22 @@ def cmd_brief(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``healthwork compare``: recomputed from the runs' files, so nothing is simulated again."""
-    from model.experiments.comparison import compare
-    from model.io import storage, writers
-
     if len(args.runs) < 2:
         raise InputError([Problem("command line", "RUN", "give at least two run folders to compare")])
+    _compare(args.runs, args.out)
+    return 0
+
+
+def _compare(runs: list[Path], out: Path | None) -> None:
+    """Compare finished runs into ``out`` (or ``outputs/compare/<timestamp>``): compare.csv, brief.html."""
+    from model.experiments.comparison import compare
+    from model.io import brief, storage, writers
+
     started = dt.datetime.now(dt.UTC)
-    names = [str(run) for run in args.runs]
-    results = [storage.load_run(run) for run in args.runs]
+    names = [str(run) for run in runs]
+    results = [storage.load_run(run) for run in runs]
     table = compare(names, results)
-    with _claim_output(args, "compare") as folder:
+    with _claim_output(argparse.Namespace(out=out), "compare") as folder:
         written = writers.write_tables(
             {"compare.csv": table},
             folder,
@@ -528,13 +588,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
             scenario_file=names[0],
             started=started,
             notes=[f"Compared with {names[0]} (the reference): {', '.join(names[1:])}."],
+            extra=lambda staging: brief.write_comparison(names, results, table, staging),
         )
     shown = table.assign(**{c: table[c].map(lambda v: f"{v:,.4g}") for c in ("mean", "p05", "p95")})
     print(
         shown[["metric", "run", "mean", "p05", "p95", "share_better"]].to_string(index=False), file=sys.stderr
     )
+    print(f"Brief of the differences: {written / 'brief.html'}", file=sys.stderr)
     print(written)
-    return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

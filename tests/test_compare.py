@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -66,3 +68,31 @@ def test_runs_without_the_same_counterfactual_are_refused(runs):
     assert done.returncode == 2 and "not a finished run folder" in done.stderr
     done = healthwork("compare", runs / "a")
     assert done.returncode == 2 and "at least two run folders" in done.stderr
+
+
+def test_run_with_several_scenarios_runs_each_and_compares_them(runs, tmp_path):
+    """``run a.yaml b.yaml``: each run as if alone (same bytes), then compare.csv and a comparison brief."""
+    out = tmp_path / "set"
+    done = healthwork("run", runs / "a.yaml", runs / "b.yaml", "--out", out, "--no-plots", "--workers", 1)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["a", "b", "compare"]
+    for name in ("a", "b"):
+        assert (out / name / "summary.csv").read_bytes() == (runs / name / "summary.csv").read_bytes()
+    table = pd.read_csv(out / "compare" / "compare.csv")
+    assert set(table["run"]) == {str(out / "a"), str(out / "b")}
+    text = (out / "compare" / "brief.html").read_text(encoding="utf-8")
+    shown = dict(re.findall(r'data-metric="([^"]+)" data-run="[^"]+/b" data-mean="([^"]+)"', text))
+    b = table[table["run"] == str(out / "b")].set_index("metric")["mean"]
+    assert shown and all(float(v) == pytest.approx(b[m], rel=1e-8) for m, v in shown.items())
+    assert "Brief of the differences:" in done.stderr
+
+
+def test_a_set_that_does_not_share_a_counterfactual_is_refused_before_anything_runs(runs, tmp_path):
+    out = tmp_path / "set"
+    done = healthwork("run", runs / "a.yaml", runs / "other_seed.yaml", "--out", out)
+    assert done.returncode == 2 and "differs from" in done.stderr and "in seed" in done.stderr
+    assert not out.exists() or not any(out.iterdir())
+    done = healthwork("run", runs / "a.yaml", runs / "a.yaml", "--out", out)
+    assert done.returncode == 2 and "give the scenarios distinct names" in done.stderr
+    done = healthwork("run", runs / "a.yaml", runs / "b.yaml", "--resume", out)
+    assert done.returncode == 2 and "--resume" in done.stderr and "Traceback" not in done.stderr

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from model.config.errors import InputError, Problem
+from model.config.scenario import Scenario
 from model.config.vocabulary import ARMS, IMPACT
 from model.core.tables import describe
 from model.experiments.ensemble import RunResult
@@ -53,14 +54,20 @@ def _refused(text: str) -> InputError:
     return InputError([Problem("command line", "RUN", text)])
 
 
-def check_comparable(names: Sequence[str], results: Sequence[RunResult]) -> None:
-    """Refuse runs that do not share the counterfactual (naming the first difference)."""
-    first = results[0].scenario.canonical()
-    for name, result in zip(names[1:], results[1:], strict=True):
-        other = result.scenario.canonical()
+def check_same_counterfactual(names: Sequence[str], scenarios: Sequence[Scenario]) -> None:
+    """Refuse scenarios whose counterfactuals differ in a key of :data:`SHARED` (naming the first)."""
+    first = scenarios[0].canonical()
+    for name, scenario in zip(names[1:], scenarios[1:], strict=True):
+        other = scenario.canonical()
         for key in SHARED:
             if other[key] != first[key]:
                 raise _refused(f"{name} differs from {names[0]} in {key}: not the same counterfactual")
+
+
+def check_comparable(names: Sequence[str], results: Sequence[RunResult]) -> None:
+    """Refuse runs that do not share the counterfactual (naming the first difference)."""
+    check_same_counterfactual(names, [r.scenario for r in results])
+    for name, result in zip(names[1:], results[1:], strict=True):
         if result.draws != results[0].draws:
             raise _refused(f"{name} has {result.draws} parameter draws, {names[0]} {results[0].draws}")
         same = all(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -252,6 +253,16 @@ def _warnings(result: RunResult, headline: list[dict]) -> list[str]:
     return found
 
 
+def _templates() -> jinja2.Environment:
+    """The brief's templates, autoescaped (scenario text is user input)."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("model.io", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
 def render(result: RunResult, identity: dict) -> str:
     """The brief's HTML for a finished run; ``identity`` is its runs/manifest.json."""
     scenario: Scenario = result.scenario
@@ -267,29 +278,27 @@ def render(result: RunResult, identity: dict) -> str:
         if result.fiscal_by_payer is not None:
             figures["fiscal"] = charts.svg(charts.fiscal_by_year(result))
     distance = result.distance if result.distance is not None else pd.DataFrame()
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("model.io", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    return environment.get_template(TEMPLATE).render(
-        scenario=scenario,
-        economy=scenario.economy.label(),
-        programmes=_programmes(result),
-        headline=headline,
-        figures=figures,
-        delivery=_delivery(result),
-        payers=payers,
-        fiscal=fiscal,
-        distance=distance.to_dict("records"),
-        distance_columns=list(distance.columns),
-        assumptions_how=how,
-        assumptions=assumptions,
-        warnings=_warnings(result, headline),
-        identity=json.dumps(identity, indent=2, sort_keys=True),
-        draws=result.draws,
-        digest=scenario.digest(),
+    return (
+        _templates()
+        .get_template(TEMPLATE)
+        .render(
+            scenario=scenario,
+            economy=scenario.economy.label(),
+            programmes=_programmes(result),
+            headline=headline,
+            figures=figures,
+            delivery=_delivery(result),
+            payers=payers,
+            fiscal=fiscal,
+            distance=distance.to_dict("records"),
+            distance_columns=list(distance.columns),
+            assumptions_how=how,
+            assumptions=assumptions,
+            warnings=_warnings(result, headline),
+            identity=json.dumps(identity, indent=2, sort_keys=True),
+            draws=result.draws,
+            digest=scenario.digest(),
+        )
     )
 
 
@@ -306,3 +315,84 @@ def headline_numbers(result: RunResult) -> list[str]:
     wanted = ("additional_job_starts", "npv_net_exchequer_gbp", "bcr")
     shown = [(rows[m]["label"], rows[m]["shown"]) for m in wanted if m in rows]
     return [f"{label}: {s['mean']} (90% interval {s['p05']} to {s['p95']})" for label, s in shown]
+
+
+def render_comparison(names: Sequence[str], results: Sequence[RunResult], table: pd.DataFrame) -> str:
+    """The comparison's brief: the scenarios, and each headline impact with its paired difference."""
+    kinds = {h.metric: h for h in HEADLINES}
+    first = results[0].scenario
+    short = {name: Path(name).name or name for name in names}
+    if len(set(short.values())) < len(names):
+        short = {name: name for name in names}
+    runs = [
+        {
+            "name": name,
+            "shown": short[name],
+            "scenario": r.scenario.name,
+            "description": r.scenario.description,
+            "programmes": "; ".join(f"{p['name']} ({p['type']}, {p['staff']:g} FTE)" for p in _programmes(r))
+            or "none",
+        }
+        for name, r in zip(names, results, strict=True)
+    ]
+    rows = []
+    for _, t in table.iterrows():
+        h = kinds.get(t["metric"])
+        kind, label = (
+            (h.kind, h.label) if h else ("gbp" if t["metric"].endswith("_gbp") else "people", t["metric"])
+        )
+        scale = 1 / 12 if kind == "person_years" else 1
+
+        def shown(x: float, kind: str = kind, scale: float = scale) -> str:
+            return number(x * scale, kind)
+
+        reference = t["run"] == names[0]
+        difference = (
+            ""
+            if reference
+            else f"{shown(t['difference_mean'])} ({shown(t['difference_p05'])} to "
+            f"{shown(t['difference_p95'])})"
+        )
+        better = "" if reference else f"{100 * t['share_better']:.0f}%"
+        if reference:
+            sentence = "the reference"
+        elif t["difference_p05"] == t["difference_p95"] == 0:
+            sentence = "the same in every replication"
+        elif t["difference_p05"] <= 0 <= t["difference_p95"]:
+            sentence = f"no clear difference: better in {better} of replications"
+        else:
+            side = "better" if t["share_better"] >= 0.5 else "worse"
+            sentence = f"{side} than the reference in {better} of replications"
+        rows.append(
+            {
+                "metric": t["metric"],
+                "label": label,
+                "run": t["run"],
+                "shown": short[t["run"]],
+                "raw_mean": float(t["mean"]),
+                "mean": shown(t["mean"]),
+                "interval": f"{shown(t['p05'])} to {shown(t['p95'])}",
+                "difference": difference,
+                "better": better,
+                "sentence": sentence,
+            }
+        )
+    shared = (
+        f"{', '.join(first.population.areas)} at scale {first.population.scale:g}, {first.horizon_months} "
+        f"months from {first.start}, seed {first.seed}, {first.replications} replication(s), economy "
+        f"{first.economy.label()}"
+    )
+    return (
+        _templates()
+        .get_template("compare.html.j2")
+        .render(names=list(names), runs=runs, rows=rows, shared=shared)
+    )
+
+
+def write_comparison(
+    names: Sequence[str], results: Sequence[RunResult], table: pd.DataFrame, folder: Path
+) -> Path:
+    """Write the comparison's ``brief.html`` into ``folder``, atomically."""
+    path = folder / "brief.html"
+    atomic_write_text(path, render_comparison(names, results, table))
+    return path

@@ -118,6 +118,20 @@ def _refused(key: str, text: str) -> InputError:
     return InputError([Problem("command line", key, text)])
 
 
+def new_folder(root: Path, now: dt.datetime) -> Path:
+    """Create and return a new ``root/<YYYYmmdd-HHMMSS>`` (with a numeric suffix if that one exists)."""
+    base = root / now.strftime("%Y%m%d-%H%M%S")
+    root.mkdir(parents=True, exist_ok=True)
+    for k in range(1, 1000):
+        candidate = base if k == 1 else base.with_name(f"{base.name}-{k}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        return candidate
+    raise _refused("--out", f"no free output folder under {root}")
+
+
 @dataclass
 class OutputFolder:
     """An output folder claimed before any computing: its lock is held and its staging folder exists.
@@ -352,15 +366,19 @@ def write_tables(
     workers: int | None = None,
     notes: Sequence[str] = (),
     plot: Callable[[Path], list[str]] | None = None,
+    extra: Callable[[Path], object] | None = None,
 ) -> Path:
     """Write tables (by file name), optional plots (``plot(folder)``) and a manifest to ``out`` atomically.
 
-    ``started`` is when the command began computing; the manifest's finish time is now. Returns the folder.
+    ``extra(folder)`` writes any other file (a brief). ``started`` is when the command began computing; the
+    manifest's finish time is now. Returns the folder.
     """
 
     def fill(staging: Path) -> dict[str, object]:
         for name, frame in frames.items():
             write_csv(frame, staging / name)
+        if extra is not None:
+            extra(staging)
         if plot is not None:
             (staging / "plots").mkdir()
             plot(staging / "plots")
