@@ -137,6 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
     _scenario_options(run)
     run.add_argument("--no-plots", action="store_true", help="skip the plots")
     run.add_argument("--xlsx", action="store_true", help="also write workbook.xlsx (formatted sheets)")
+    run.add_argument(
+        "--pathways",
+        action="store_true",
+        help="split each programme's effect by pathway (3 more arms per programme; as --set pathways=true)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     compare = sub.add_parser(
@@ -356,6 +361,8 @@ def _load(args: argparse.Namespace):
         sets.append(f"replications={args.replications}")
     if getattr(args, "seed", None) is not None:
         sets.append(f"seed={args.seed}")
+    if getattr(args, "pathways", False):
+        sets.append("pathways=true")
     scenario = load_scenario(args.scenario, sets)
     from model.programmes.types import extrapolations
 

@@ -22,7 +22,7 @@ import numpy as np
 from model.config.areas import AreaProfile, HousingProfile, area_sizes, packaged_housing, packaged_profiles
 from model.config.parameters import AREA_FACTORS, Parameters, area_factor_path
 from model.config.scenario import Scenario, month_index
-from model.config.vocabulary import ARMS, STATES
+from model.config.vocabulary import ARMS, EMPLOYED, STATES
 from model.core.components import Component, Month
 from model.core.modifiers import Modifiers
 from model.core.population import Population
@@ -34,6 +34,7 @@ from model.dynamics.earnings import Earnings, PayRules
 from model.dynamics.labour_demand import LabourDemand
 from model.dynamics.synthesis import SYNTHESIS, draw_residents
 from model.economics.ledger import Ledger
+from model.programmes.pathways import PATHWAY_ARMS, without
 from model.programmes.programme import Programme
 from model.programmes.services import ProgrammeRecord, Services
 
@@ -236,6 +237,8 @@ class ReplicationResult:
     scenario_simulated: bool
     programmes: ProgrammeRecord | None = None
     ledgers: dict[str, np.ndarray] | None = None  # by arm: (months + 1, areas, ledger items)
+    # With ``pathways``: employed residents in each pathway arm (programmes, PATHWAY_ARMS, months + 1, areas).
+    pathways: np.ndarray | None = None
 
 
 def burned_in_population(context: RunContext, streams: Streams) -> Population:
@@ -307,4 +310,32 @@ def simulate(
         if arm == "scenario":
             simulated = True
             record = model.services.record() if model.services is not None else None
-    return ReplicationResult(replication, counts, simulated, record, ledgers if ledger else None)
+    paths = None
+    if scenario.pathways and scenario.has_programmes():
+        paths = np.stack(
+            [
+                [
+                    _employed(context, start, streams, market, without(context.programmes, k, p))
+                    for p in PATHWAY_ARMS
+                ]
+                for k in range(len(context.programmes))
+            ]
+        )
+    return ReplicationResult(replication, counts, simulated, record, ledgers if ledger else None, paths)
+
+
+def _employed(
+    context: RunContext,
+    start: Population,
+    streams: Streams,
+    market: employment.SharedMarket,
+    programmes: Sequence[Programme],
+) -> np.ndarray:
+    """Employed residents by month and area in one more scenario arm running ``programmes`` (no ledger)."""
+    horizon = context.scenario.horizon_months
+    counts = Counts.empty(horizon, len(context.profiles))
+    model = HealthWorkModel(
+        context, start.copy(), streams, arm="scenario", counts=counts, programmes=programmes, market=market
+    )
+    model.run_for(horizon)
+    return counts.stocks[..., EMPLOYED]

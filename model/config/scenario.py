@@ -446,6 +446,9 @@ class Scenario(_Strict):
     programmes: list[ProgrammeSpec] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
     economy: EconomySpec = Field(default_factory=EconomySpec)
+    pathways: bool = (
+        False  # extra arms splitting each programme's effect by pathway (model.programmes.pathways)
+    )
     _parameter_sources: dict[str, str] = PrivateAttr(default_factory=dict)  # where each override was set
 
     _month = field_validator("start", mode="before")(lambda cls, v: _parse_month(v))

@@ -43,6 +43,7 @@ from model.economics.ledger import ITEMS
 from model.economics.nhs import nhs_costs, nhs_items
 from model.economics.prices import PRICE_BASE, fiscal_year, price_index
 from model.engine import ReplicationResult
+from model.programmes.pathways import PATHWAY_METRICS
 from model.programmes.services import COUNTS
 
 PRICE_BASIS = f"real_{PRICE_BASE.replace('/', '_')}"
@@ -94,7 +95,9 @@ for _name, _definition in (
 ):
     metric(_name, "impact", "replication", _definition)
 QALY_METRICS = ("qaly_gain", "qaly_value_gbp")
-SUMMARY_METRICS = tuple(m.name for m in in_group("impact") if m.name not in QALY_METRICS)
+SUMMARY_METRICS = tuple(  # the impact metrics at programme all (pathways are by programme, on request)
+    m.name for m in in_group("impact") if m.name not in (*QALY_METRICS, *PATHWAY_METRICS)
+)
 # Metrics that are, or are computed from, the programme's cost (programme_cost_gbp up to, not including,
 # earnings_gain_gbp): non-zero even when the programme's effects are neutral.
 COST_METRICS = SUMMARY_METRICS[

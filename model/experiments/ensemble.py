@@ -18,12 +18,13 @@ import pandas as pd
 
 from model.config.areas import area_sizes, packaged_profiles
 from model.config.scenario import Scenario
-from model.config.vocabulary import ALL_AREAS, ALL_PROGRAMMES, ARMS, CONDITIONS, IMPACT
+from model.config.vocabulary import ALL_AREAS, ALL_PROGRAMMES, ARMS, CONDITIONS, EMPLOYED, IMPACT
 from model.core.metrics import CountArrays, in_group
 from model.core.tables import STATISTICS, describe, summarise, tidy
 from model.engine import ReplicationResult, simulate
 from model.experiments import appraisal, uncertainty
 from model.experiments.executors import Executor, SerialExecutor
+from model.programmes.pathways import PATHWAY_METRICS
 from model.programmes.services import COUNTS
 
 MONTHLY_COLUMNS = ("arm", "replication", "month", "date", "area", "programme", "metric", "value")
@@ -276,6 +277,35 @@ def programme_summary(scenario: Scenario, per_rep: Sequence[np.ndarray]) -> pd.D
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 
+def pathway_outcomes(result: ReplicationResult, factors: np.ndarray, keep: float) -> np.ndarray:
+    """One run's additional employed person-months by programme and pathway: (programmes, metrics, areas + 1).
+
+    Metrics as :data:`PATHWAY_METRICS`: each pathway's (the scenario arm minus the arm without it), then what
+    needs both (the whole effect, the scenario minus the arm without any of the programme's effects, less
+    the two); times ``keep``, 1 less the fixed displacement, as ``additional_employed_person_months`` is.
+    """
+    employed = result.counts[ARMS[1]].stocks[1:, :, EMPLOYED]
+    lost = ((employed - result.pathways[:, :, 1:]).sum(axis=2) * factors).astype(
+        float
+    )  # (programmes, arms, areas)
+    lost = keep * np.concatenate([lost, lost.sum(axis=-1, keepdims=True)], axis=-1)
+    *each, whole = np.moveaxis(lost, 1, 0)
+    return np.stack([*each, whole - sum(each)], axis=1)
+
+
+def pathway_summary(scenario: Scenario, runs: Sequence[np.ndarray]) -> pd.DataFrame:
+    """Impact rows by programme and pathway for summary.csv, from :func:`pathway_outcomes` of every run."""
+    values = np.stack(runs)  # (runs, programmes, metrics, areas + 1)
+    areas = [*scenario.population.areas, ALL_AREAS]
+    rows = [
+        [IMPACT, areas[a], spec.name, name, *describe(values[:, k, j, a])]
+        for k, spec in enumerate(scenario.programmes)
+        for a in _own_areas(scenario, k)
+        for j, name in enumerate(PATHWAY_METRICS)
+    ]
+    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+
 def distance_frame(scenario: Scenario, runs: Sequence[dict[str, np.ndarray]]) -> pd.DataFrame:
     """Distance travelled between start and exit, pooled over runs' exit records, per programme and area."""
     records = {k: np.concatenate([r[k] for r in runs]) for k in runs[0]}
@@ -379,6 +409,7 @@ class Tally:
         self.programme_outcomes: list[list[np.ndarray]] = []
         self.programme_series: list[np.ndarray] = []
         self.distance: list[dict[str, np.ndarray]] = []
+        self.pathways: list[np.ndarray] = []
         self.metrics: list[dict[str, np.ndarray]] = []
         self.measures: list[dict[str, np.ndarray]] = []
         self.fiscal_by_payer: pd.Series | None = None
@@ -414,6 +445,9 @@ class Tally:
             self.programme_outcomes.append(programme_outcomes(scenario, p_values))
             self.programme_series.append(p_values[0][..., self._programme_banded])
             self.distance.append(result.programmes.distance)
+        if result.pathways is not None:
+            keep = 1 - appraisal.fixed_displacement(plan, plan.resolved_parameters())
+            self.pathways.append(pathway_outcomes(result, self.factors, keep))
 
     def bands(self) -> pd.DataFrame:
         """Mean and 90% interval across runs of the plotted series, by arm, programme, area and month.
@@ -494,6 +528,8 @@ def run(
         per_rep = [np.concatenate(parts) for parts in zip(*tally.programme_outcomes, strict=True)]
         summary = pd.concat([summary, programme_summary(scenario, per_rep)], ignore_index=True)
         distance = distance_frame(scenario, tally.distance)
+        if tally.pathways:
+            summary = pd.concat([summary, pathway_summary(scenario, tally.pathways)], ignore_index=True)
     return RunResult(
         scenario=scenario,
         summary=summary,

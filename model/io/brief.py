@@ -95,7 +95,8 @@ def number(value: float, kind: str) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
 
 
-def _headline_rows(result: RunResult) -> list[dict]:
+def headline_rows(result: RunResult) -> list[dict]:
+    """The headline table at ``ALL``: each measure's raw and shown statistics and what it means."""
     s, v = result.summary, result.value_for_money
     impact = s[(s["arm"] == IMPACT) & (s["area"] == ALL_AREAS) & (s["programme"] == ALL_PROGRAMMES)]
     impact = impact.set_index("metric")
@@ -165,6 +166,28 @@ def _delivery(result: RunResult) -> list[dict]:
             "metric": r["metric"],
             "meaning": METRICS[r["metric"]].definition,
             "shown": {k: number(float(r[k]), "people") for k in ("mean", "p05", "p95")},
+        }
+        for _, r in rows.iterrows()
+    ]
+
+
+PATHWAY_LABELS = {  # how the brief names each pathway metric
+    "additional_employed_person_months_via_health_and_readiness": "through health and readiness gains",
+    "additional_employed_person_months_via_job_search_and_in_work": "through job search and in-work support",
+    "additional_employed_person_months_via_both": "needing both together",
+}
+
+
+def _pathways(result: RunResult) -> list[dict]:
+    """Each programme's additional employed person-years by pathway (runs with ``pathways``), else none."""
+    s = result.summary
+    rows = s[(s["arm"] == IMPACT) & (s["area"] == ALL_AREAS) & s["metric"].isin(list(PATHWAY_LABELS))]
+    return [
+        {
+            "programme": r["programme"],
+            "pathway": PATHWAY_LABELS[r["metric"]],
+            "metric": r["metric"],
+            "shown": {k: number(float(r[k]) / 12, "person_years") for k in ("mean", "p05", "p95")},
         }
         for _, r in rows.iterrows()
     ]
@@ -266,7 +289,7 @@ def _templates() -> jinja2.Environment:
 def render(result: RunResult, identity: dict) -> str:
     """The brief's HTML for a finished run; ``identity`` is its runs/manifest.json."""
     scenario: Scenario = result.scenario
-    headline = _headline_rows(result) if charts.has_impact(result) else []
+    headline = headline_rows(result) if charts.has_impact(result) else []
     payers, fiscal = _fiscal(result)
     how, assumptions = _assumptions(result)
     figures = {}
@@ -288,6 +311,7 @@ def render(result: RunResult, identity: dict) -> str:
             headline=headline,
             figures=figures,
             delivery=_delivery(result),
+        pathways=_pathways(result),
             payers=payers,
             fiscal=fiscal,
             distance=distance.to_dict("records"),
@@ -311,7 +335,7 @@ def write_brief(result: RunResult, folder: Path, identity: dict) -> Path:
 
 def headline_numbers(result: RunResult) -> list[str]:
     """The three numbers a run ends by printing: additional job starts, Exchequer NPV, benefit-cost ratio."""
-    rows = {r["metric"]: r for r in _headline_rows(result)} if charts.has_impact(result) else {}
+    rows = {r["metric"]: r for r in headline_rows(result)} if charts.has_impact(result) else {}
     wanted = ("additional_job_starts", "npv_net_exchequer_gbp", "bcr")
     shown = [(rows[m]["label"], rows[m]["shown"]) for m in wanted if m in rows]
     return [f"{label}: {s['mean']} (90% interval {s['p05']} to {s['p95']})" for label, s in shown]

@@ -83,6 +83,8 @@ def encode(result: ReplicationResult) -> pa.Table:
             arrays[f"{arm}.{field}"] = getattr(result.counts[arm], field)
         if result.ledgers is not None:
             arrays[f"{arm}.ledger"] = result.ledgers[arm]
+    if result.pathways is not None:
+        arrays["pathways"] = result.pathways
     if result.programmes is not None:
         arrays["programmes.counts"] = result.programmes.counts
         arrays |= {f"programmes.distance.{k}": v for k, v in result.programmes.distance.items()}
@@ -114,7 +116,9 @@ def decode(table: pa.Table) -> ReplicationResult:
         prefix = "programmes.distance."
         distance = {k.removeprefix(prefix): v for k, v in arrays.items() if k.startswith(prefix)}
         programmes = ProgrammeRecord(arrays["programmes.counts"], distance)
-    return ReplicationResult(meta["replication"], counts, meta["scenario_simulated"], programmes, ledgers)
+    return ReplicationResult(
+        meta["replication"], counts, meta["scenario_simulated"], programmes, ledgers, arrays.get("pathways")
+    )
 
 
 class RunStore:

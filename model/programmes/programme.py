@@ -110,6 +110,7 @@ class Programme:
     unit: str = "resident"  # or "household": places, referral and start are by household
     household_rule: tuple[bool, int, int] = (False, 0, -1)  # workless only, min adults out of work, children
     uncapped: bool = False
+    switched_off: frozenset[str] = frozenset()  # rates whose drawn effects are held neutral (pathway arms)
 
     @classmethod
     def resolve(
@@ -200,7 +201,10 @@ class Programme:
         return programme_stream(self.name, decision)
 
     def draw_effects(self, streams: Streams) -> list[Effect]:
-        """Concrete effect values for one replication (distributions drawn once, same in every month)."""
+        """Concrete effect values for one replication (distributions drawn once, same in every month).
+
+        Effects of ``switched_off`` rates are drawn all the same, so every other effect keeps its value.
+        """
         rng = streams.generator(self.stream(EFFECTS), 0)
         out = []
         for rate, spec in sorted(self.effects.items()):
@@ -211,6 +215,8 @@ class Programme:
             for g, group in enumerate(MENTAL_HEALTH):
                 if spec.by_mental_health and group in spec.by_mental_health:
                     by_group[g] = draw(spec.by_mental_health[group], rng)
+            if rate in self.switched_off:  # drawn as in the scenario arm, then held neutral
+                by_group[:] = RATES[rate].neutral
             out.append(Effect(rate, by_group, APPLIES[spec.while_], spec.decay_half_life_months))
         return out
 
