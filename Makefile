@@ -32,10 +32,11 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-# The tests also need the oracle extra (PolicyEngine UK, large) and the dask extra (a real cluster on
-# loopback): installed for them and the benchmarks, not for `make run`.
+# The tests also need the oracle extra (PolicyEngine UK, large), the dask extra (a real cluster on
+# loopback) and the dashboard extra (Solara, Playwright): installed for them and the benchmarks, not for
+# `make run`.
 $(ORACLE): $(STAMP)
-	$(VENV)/bin/python -m pip install --quiet -e '.[dev,oracle,dask]'
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev,oracle,dask,dashboard]'
 	@touch $(ORACLE)
 
 # brief.html is tested in a real browser (tests/io/test_brief.py): Debian's headless Chromium, installed

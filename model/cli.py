@@ -156,6 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
     brief = sub.add_parser("brief", help="re-render a finished run's brief.html from its files")
     brief.add_argument("run", type=Path, metavar="RUN_DIR", help="a run folder made by healthwork run")
 
+    dashboard = sub.add_parser("dashboard", help="try a scenario in the browser (the dashboard extra)")
+    dashboard.add_argument(
+        "scenario", nargs="?", default="scenarios/lcr_ips_expansion.yaml", help="scenario YAML to start from"
+    )
+    dashboard.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
+    dashboard.add_argument("--port", type=_positive, default=8765, help="port to serve on (default 8765)")
+    dashboard.set_defaults(sets=[], plugins=[])
+
     validate = sub.add_parser("validate", help="check a scenario file without running it")
     validate.add_argument("scenario", help="scenario YAML file")
     _scenario_options(validate)
@@ -605,6 +613,29 @@ def _compare(runs: list[Path], out: Path | None) -> None:
     print(written)
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """``healthwork dashboard``: the scenario checked here, then Solara serving :mod:`model.io.dashboard`.
+
+    Served offline (Solara's assets are installed with it), without its telemetry or version check.
+    """
+    import importlib.util
+    import subprocess
+
+    _load(args)  # a bad scenario is said here, in one line, before any server starts
+    if importlib.util.find_spec("solara") is None:
+        raise InputError(
+            [Problem("command line", "dashboard", "needs the dashboard extra: pip install -e '.[dashboard]'")]
+        )
+    env = os.environ | {
+        "HEALTHWORK_DASHBOARD_SCENARIO": str(Path(args.scenario).resolve()),
+        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+    }
+    command = [sys.executable, "-m", "solara", "run", "model.io.dashboard", "--host", args.host,
+               "--port", str(args.port), "--production", "--no-open", "--no-check-version"]  # fmt: skip
+    print(f"healthwork dashboard: http://{args.host}:{args.port}/ (Ctrl-C stops it)", file=sys.stderr)
+    return subprocess.call(command, env=env)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """``healthwork validate``."""
     import yaml
@@ -868,6 +899,7 @@ COMMANDS = {
     "run": cmd_run,
     "compare": cmd_compare,
     "brief": cmd_brief,
+    "dashboard": cmd_dashboard,
     "validate": cmd_validate,
     "calibrate": cmd_calibrate,
     "trial": cmd_trial,
