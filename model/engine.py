@@ -6,7 +6,8 @@ arms from the same population with the same random streams: ``counterfactual`` (
 sensitivity analyses all call ``simulate``.
 
 A month is a loop over components in their declared order (:mod:`model.core.components`): demography (10),
-programmes (20, scenario arm), health (30), employment (40), participants' job starts (45, scenario arm),
+programmes (20, scenario arm), health (30), employment (40), wanting work (42), participants' job starts
+(45, scenario arm),
 earnings (50), readiness (60), the fiscal ledger (70) and recording (80). Mesa keeps the clock (``steps``)
 and the agents: the areas, and the programmes' service agents.
 """
@@ -33,6 +34,7 @@ from model.dynamics.demography import Demography
 from model.dynamics.earnings import Earnings, PayRules
 from model.dynamics.labour_demand import LabourDemand
 from model.dynamics.synthesis import SYNTHESIS, draw_residents
+from model.dynamics.wanting import WantsRules, WantsWork
 from model.economics.ledger import Ledger
 from model.programmes.pathways import PATHWAY_ARMS, without
 from model.programmes.programme import Programme
@@ -52,6 +54,7 @@ class RunContext:
     employment: employment.EmploymentRates
     readiness: readiness.ReadinessRules
     pay: PayRules
+    wanting: WantsRules
     labour_demand: LabourDemand | None = None
     programmes: tuple[Programme, ...] = ()
 
@@ -90,6 +93,7 @@ class RunContext:
             ),
             readiness=readiness.ReadinessRules.build(params),
             pay=PayRules.build(profiles, params),
+            wanting=WantsRules.build(params),
             labour_demand=LabourDemand.build(scenario, params),
             programmes=tuple(
                 Programme.resolve(spec, i, scenario, params, profiles, sizes)
@@ -102,7 +106,15 @@ class RunContext:
     ) -> Population:
         """Draw residents of the given areas from their profiles."""
         return draw_residents(
-            area, self.profiles, self.params, self.health, self.readiness, self.pay, rng, age_months
+            area,
+            self.profiles,
+            self.params,
+            self.health,
+            self.readiness,
+            self.pay,
+            self.wanting,
+            rng,
+            age_months,
         )
 
     def initial_population(self, streams: Streams) -> Population:
@@ -198,6 +210,7 @@ class HealthWorkModel(mesa.Model):
             self.services,
             health.Health(),
             employment.Employment(market, reads=arm == "scenario", demand=context.labour_demand),
+            WantsWork(),
             self.services.outcomes() if self.services else None,
             Earnings(),
             readiness.Readiness(),

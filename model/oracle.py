@@ -38,10 +38,12 @@ class Resident(mesa.Agent):
             setattr(self, name, attributes[name])
 
     def step(self) -> None:
-        """One month: ageing, health, employment and readiness, in that order."""
+        """One month: ageing, health, employment, wanting work and readiness, in that order."""
         self._age()
         became_limiting = self._health()
+        old = self.state
         self._employment(became_limiting)
+        self._wanting(old)
         self._readiness()
 
     def _age(self) -> None:
@@ -120,6 +122,7 @@ class Resident(mesa.Agent):
         entry = float(r.to_employment[old]) * float(r.area_job_entry[self.area])
         entry *= float(r.duration[min(self.months_out_of_work, len(r.duration) - 1)])
         entry *= float(r.work_limiting_entry[wl]) * float(r.entry_by_age[age])
+        entry *= float(r.wants_entry[old, self.wants_work])
         entry *= math.exp(r.readiness_effect * (self.readiness - 0.5))
         job_exit = 1.0
         if old == EMPLOYED:
@@ -143,6 +146,17 @@ class Resident(mesa.Agent):
                 return destination
             u -= cut
         return old
+
+    def _wanting(self, old: int) -> None:
+        rules, s = self.model.context.wanting, self.state
+        if s == UNEMPLOYED:
+            self.wants_work = 1
+        elif s != EMPLOYED:
+            u = self.model.rng.random()
+            if s != old:
+                self.wants_work = int(u < rules.share[s])
+            elif u < rules.turnover:
+                self.wants_work = int(u < rules.turnover * rules.share[s])
 
     def _readiness(self) -> None:
         rules = self.model.context.readiness

@@ -285,6 +285,8 @@ def _describe(err: Mapping[str, Any]) -> str:
         "missing": "required key is missing",
         "int_type": f"expected a whole number, got {shown(value)}",
         "float_type": f"expected a number, got {shown(value)}",
+        "bool_type": f"expected true or false, got {shown(value)}",
+        "bool_parsing": f"expected true or false, got {shown(value)}",
         "finite_number": f"must be a finite number, got {shown(value)}",
         "string_type": f"expected text, got {shown(value)}",
         "list_type": f"expected a list, got {shown(value)}",

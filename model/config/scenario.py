@@ -217,8 +217,8 @@ class HouseholdEligibilitySpec(_Strict):
 class EligibilitySpec(_Strict):
     """Who may be referred.
 
-    Employment states, conditions (any of), work-limiting, ages, time out of work, and for household
-    programmes the household.
+    Employment states, conditions (any of), work-limiting, ages, time out of work, wanting work (for the out
+    of work), and for household programmes the household.
     """
 
     states: list[StateName] | None = Field(default=None, min_length=1)
@@ -229,6 +229,7 @@ class EligibilitySpec(_Strict):
     max_age: int | None = Field(default=None, ge=16, le=64)
     min_months_out_of_work: int | None = Field(default=None, ge=0)
     max_months_out_of_work: int | None = Field(default=None, ge=0)
+    wants_work: bool | None = None  # out-of-work residents who want work (True) or do not (False) only
     household: HouseholdEligibilitySpec | None = None
 
 

@@ -48,19 +48,22 @@ def count(
     columns: tuple,
     levels: np.ndarray,
     work_limiting: np.ndarray,
+    wants: np.ndarray,
     cells: np.ndarray,
     flows: np.ndarray,
+    wanting: np.ndarray,
     with_flows: bool,
 ) -> None:
-    """Count residents in one pass into ``cells`` and ``flows`` (flat, zeroed by the caller).
+    """Count residents in one pass into ``cells``, ``flows`` and ``wanting`` (flat, zeroed by the caller).
 
     ``cells`` by (area, state, each condition column, work-limiting); ``flows`` by (area, state before,
-    state after).
+    state after); ``wanting``, those wanting work, by (area, state).
     """
     states = np.int64(4)
     for i in range(len(area)):
         a, s = np.int64(area[i]), np.int64(state[i])
         key = a * states + s
+        wanting[key] += wants[i]
         for k in range(len(columns)):
             key = key * levels[k] + columns[k][i]
         cells[key * 2 + work_limiting[i]] += 1

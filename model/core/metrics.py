@@ -34,7 +34,8 @@ class CountArrays:
     areas + 1), work-limiting residents; ``health`` (..., conditions); ``flows`` (..., states, states);
     ``conditions`` names the health axis; ``households`` (..., HOUSEHOLD_MEASURES) the household measures;
     ``health_employed`` (..., conditions) employed residents with each condition; ``no_condition`` (..., 2)
-    residents with none of the conditions and those of them employed.
+    residents with none of the conditions and those of them employed; ``wanting`` (..., states) residents
+    wanting work by employment state.
     """
 
     households: np.ndarray
@@ -45,6 +46,7 @@ class CountArrays:
     conditions: tuple[str, ...]
     health_employed: np.ndarray
     no_condition: np.ndarray
+    wanting: np.ndarray
 
     def household(self, name: str) -> np.ndarray:
         """Household measure ``name``."""
@@ -175,6 +177,24 @@ metric(
     "final",
     "employed residents with none of the model's health conditions / residents with none x 100",
     lambda c: 100 * c.no_condition[..., 1] / c.no_condition[..., 0],
+)
+metric(
+    "inactive_wanting_work",
+    "population",
+    "final",
+    "inactive residents (long-term sick or other) who want a job",
+    lambda c: c.wanting[..., INACTIVE_SICK] + c.wanting[..., INACTIVE_OTHER],
+)
+metric(
+    "wants_work_rate_inactive",
+    "population",
+    "final",
+    "inactive_wanting_work / inactive residents x 100",
+    lambda c: (
+        100
+        * (c.wanting[..., INACTIVE_SICK] + c.wanting[..., INACTIVE_OTHER])
+        / (c.stocks[..., INACTIVE_SICK] + c.stocks[..., INACTIVE_OTHER])
+    ),
 )
 metric(
     "work_limiting",

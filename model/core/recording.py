@@ -91,6 +91,7 @@ class Counts:
             them employed.
         job_search: (months + 1, areas) job search, the sum of job-entry hazards before competition (with
             competed openings; zero otherwise, and in month 0).
+        wanting: (months + 1, areas, 4) residents wanting work by employment state.
 
     """
 
@@ -103,6 +104,7 @@ class Counts:
     health_employed: np.ndarray
     no_condition: np.ndarray
     job_search: np.ndarray
+    wanting: np.ndarray
     _job_starts: JobStartCohorts = field(default_factory=lambda: JobStartCohorts((SUSTAINED_AFTER,)))
     order: ClassVar[int] = 80
 
@@ -119,6 +121,7 @@ class Counts:
             np.zeros((months + 1, areas, len(CONDITIONS)), np.int64),
             np.zeros((months + 1, areas, 2), np.int64),
             np.zeros((months + 1, areas)),
+            np.zeros((months + 1, areas, len(STATES)), np.int64),
         )
 
     def record(
@@ -135,6 +138,7 @@ class Counts:
         sizes = [len(STATES), *columns.values(), 2]
         cells = np.zeros(areas * int(np.prod(sizes)), np.int64)
         flows = np.zeros(areas * len(STATES) ** 2, np.int64)
+        wanting = np.zeros(areas * len(STATES), np.int64)
         kernels.count(
             pop.area,
             pop.state,
@@ -142,8 +146,10 @@ class Counts:
             tuple(getattr(pop, name) for name in columns),
             np.array(list(columns.values()), np.int64),
             pop.work_limiting,
+            pop.wants_work,
             cells,
             flows,
+            wanting,
             before is not None,
         )
         c = cells.reshape(areas, *sizes)
@@ -157,6 +163,7 @@ class Counts:
         healthy = c[(slice(None), slice(None), *([0] * len(columns)))]  # (areas, states, work-limiting)
         self.no_condition[month] = np.stack([healthy.sum(axis=(1, 2)), healthy[:, EMPLOYED].sum(axis=1)], 1)
         self.limiting[month] = c[..., 1].sum(axis=condition_axes)
+        self.wanting[month] = wanting.reshape(areas, len(STATES))
         if before is not None:
             self.flows[month] = flows.reshape(areas, len(STATES), len(STATES))
         if started is not None:

@@ -4,6 +4,7 @@ Each month a resident in state s faces competing hazards to the other states:
 
     job entry      (U, I -> E):  rate[s->E] x area job_entry x duration(months out of work)
                                  x work-limiting HR x age HR x exp(readiness_effect x (readiness - 0.5))
+                                 x wanting work or not (inactive: model.dynamics.wanting)
                                  x programme modifiers
     to unemployment (E, I -> U): rate[s->U] x area unemployment (x job-exit modifiers when employed)
     to inactivity, other (E, U -> IO): rate[s->I] (x job-exit modifiers when employed)
@@ -45,6 +46,7 @@ from model.core.population import (
     column,
 )
 from model.core.streams import Streams, stream
+from model.dynamics import wanting
 from model.dynamics.labour_demand import LabourDemand
 
 column("state", np.uint8, "employment state, an index into STATES")
@@ -98,6 +100,9 @@ class EmploymentRates:
     entry_by_age: np.ndarray  # (AGES,)
     readiness_effect: float
     workless_job_entry_ratio: float  # job entry from a workless household relative to others (households)
+    wants_entry: (
+        np.ndarray
+    )  # (states, wants): job-entry factors for wanting work or not (model.dynamics.wanting)
     # (areas x states x work-limiting x ages, 4): the four base hazards, group modifiers applied
     by_group: np.ndarray
     employed_rows: np.ndarray  # rows of by_group whose state is employed
@@ -155,6 +160,7 @@ class EmploymentRates:
             job_exit_by_group=np.stack([np.ones((2, AGES)), np.stack([exit_age, exit_age / hr])]).astype(f32),
             entry_by_age=entry_age.astype(f32),
             readiness_effect=float(params["employment.readiness_effect"]),
+            wants_entry=wanting.entry_factors(params),
         )
         state = np.arange(4).repeat(2 * AGES)
         factors, first = economy if economy is not None else (None, 0)
@@ -321,6 +327,8 @@ def job_search(
         entry,
         has_entry,
         *_households(pop, rates, household_entry),
+        pop.wants_work,
+        rates.wants_entry,
         out,
     )
     return out
@@ -367,6 +375,8 @@ def _run(
         *keys,
         *_modifiers(mods),
         *_households(pop, rates, household_entry),
+        pop.wants_work,
+        rates.wants_entry,
         np.ones(len(rates.sickness_hr), np.float32) if area_entry is None else area_entry,
         before,
         started,

@@ -102,7 +102,7 @@ def health(
 def job_search(
     area, work_limiting, age_months, state, months_out, readiness,
     by_group, duration, readiness_effect, entry_mult, has_entry_mult,
-    household, workers, household_entry, has_household, out,
+    household, workers, household_entry, has_household, wants, wants_entry, out,
 ):  # fmt: skip
     """Add each area's job search to ``out``: the job-entry hazards of its residents who can enter work.
 
@@ -127,6 +127,7 @@ def job_search(
             entry *= entry_mult[i]
         if has_household:
             entry *= household_entry[area[i], 1 if workers[household[i]] == 0 else 0]
+        entry *= wants_entry[old, wants[i]]
         out[area[i]] += entry * np.exp(readiness_effect * (readiness[i] - half))
 
 
@@ -135,7 +136,7 @@ def employment(
     area, work_limiting, age_months, state, months_out, tenure, readiness, became,
     by_group, duration, tenure_exit, readiness_effect, sickness_hr, key_moves, key_sick,
     entry_mult, has_entry_mult, exit_mult, has_exit_mult,
-    household, workers, household_entry, has_household, area_entry,
+    household, workers, household_entry, has_household, wants, wants_entry, area_entry,
     before, started, left, hazards, move,
 ):  # fmt: skip
     """One month of employment moves for every resident; returns (job starts, job exits).
@@ -145,8 +146,9 @@ def employment(
     ratio; neither makes another move that month. Everyone else faces competing monthly hazards: job entry
     (the group's base hazard, from state, area, work-limiting status and age, x duration out of work x
     exp(readiness effect x (readiness - 0.5)) x programme hazard ratios x, with households, the area's factor
-    for living in a workless household or not, ``household_entry[area, workless]`` x the area's competition
-    for openings, ``area_entry[area]``, 1 with openings unlimited) and to unemployment,
+    for living in a workless household or not, ``household_entry[area, workless]`` x wanting work or not,
+    ``wants_entry[state, wants]`` x the area's competition for openings, ``area_entry[area]``, 1 with
+    openings unlimited) and to unemployment,
     inactivity and sickness (the group's base hazards x the fragile-new-job factor by tenure x, for the
     employed, programme hazard ratios on job exit); they leave with probability 1 - exp(-total), one draw
     deciding whether and where. ``before`` receives each state before the move; ``started`` and ``left`` the
@@ -181,6 +183,7 @@ def employment(
             entry *= entry_mult[i]
         if has_household and old != EMPLOYED:
             entry *= household_entry[area[i], 1 if workers[household[i]] == 0 else 0]
+        entry *= wants_entry[old, wants[i]]
         entry *= area_entry[area[i]]
         job_exit = tenure_exit[min(tenure[i], last_tenure)]
         if has_exit_mult and old == EMPLOYED:
@@ -230,6 +233,26 @@ def employment(
             else:
                 months_out[i] = min(months_out[i] + 1, MAX_MONTHS)
     return n_started, n_left
+
+
+@nb.njit(cache=True, nogil=True)
+def wanting(state, before, wants, share, turnover, key):
+    """Wishes to work after the month's moves (rules in :mod:`model.dynamics.wanting`).
+
+    The unemployed want work; a resident entering an inactive state wants it with that state's share; an
+    inactive resident who stayed draws again with probability ``turnover``, from the same uniform (below
+    ``turnover`` it is uniform again once divided by it).
+    """
+    for i in range(len(state)):
+        s = state[i]
+        if s == UNEMPLOYED:
+            wants[i] = 1
+        elif s != EMPLOYED:
+            u = splitmix(key, i)
+            if before[i] != s:
+                wants[i] = u < share[s]
+            elif u < turnover:
+                wants[i] = u < turnover * share[s]
 
 
 @nb.njit(cache=True, nogil=True)

@@ -13,7 +13,8 @@ For each area the joint distribution follows its published figures and the model
 - time out of work and job tenure geometric at the state's reference exit hazard;
 - readiness Beta-distributed around the state's target;
 - pay for those in work from the area's ASHE 2023 distribution (lognormal through the median and lower
-  quartile), hours part-time with the part-time share (:mod:`model.dynamics.earnings`).
+  quartile), hours part-time with the part-time share (:mod:`model.dynamics.earnings`);
+- wanting work with the state's share (:mod:`model.dynamics.wanting`).
 
 The burn-in months that follow (``simulation.burn_in_months``) let durations, health and work-limiting status
 settle into the joint distribution the dynamics imply before the scenario starts.
@@ -33,6 +34,7 @@ from model.core.streams import stream
 from model.dynamics.earnings import PayRules
 from model.dynamics.health import CMD, SMI, HealthRates
 from model.dynamics.readiness import ReadinessRules
+from model.dynamics.wanting import WantsRules
 
 
 def draw_residents(
@@ -42,6 +44,7 @@ def draw_residents(
     health: HealthRates,
     readiness: ReadinessRules,
     pay: PayRules,
+    wanting: WantsRules,
     rng: np.random.Generator,
     age_months: np.ndarray | None = None,
 ) -> Population:
@@ -80,7 +83,8 @@ def draw_residents(
     months = np.minimum(rng.geometric(-np.expm1(-exit_hazard)), MAX_MONTHS)
     employed = state == EMPLOYED
     initial_readiness = readiness.initial(state, rng)
-    hourly, hours = pay.draw(area, work_limiting, rng.random(n), rng.random(n), entrant=False)  # drawn last
+    hourly, hours = pay.draw(area, work_limiting, rng.random(n), rng.random(n), entrant=False)
+    wants_work = wanting.initial(state, rng)  # drawn last: every earlier draw is as before it existed
     return Population(
         area=area,
         age_months=age_months,
@@ -92,6 +96,7 @@ def draw_residents(
         readiness=initial_readiness,
         hourly_pay=np.where(employed, hourly, 0),
         hours=np.where(employed, hours, 0),
+        wants_work=wants_work,
         **held,
     )
 

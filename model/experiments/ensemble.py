@@ -109,6 +109,7 @@ def count_arrays(scenario: Scenario, results: Sequence[ReplicationResult], arm: 
     households = np.stack([r.counts[arm].households for r in results]) * per_state
     employed = np.stack([r.counts[arm].health_employed for r in results]) * per_state
     healthy = np.stack([r.counts[arm].no_condition for r in results]) * per_state
+    wanting = np.stack([r.counts[arm].wanting for r in results]) * per_state
     return CountArrays(
         households=_with_total(households),
         stocks=_with_total(stocks),
@@ -118,6 +119,7 @@ def count_arrays(scenario: Scenario, results: Sequence[ReplicationResult], arm: 
         conditions=CONDITIONS.names(),
         health_employed=_with_total(employed),
         no_condition=_with_total(healthy),
+        wanting=_with_total(wanting),
     )
 
 

@@ -311,7 +311,7 @@ def render(result: RunResult, identity: dict) -> str:
             headline=headline,
             figures=figures,
             delivery=_delivery(result),
-        pathways=_pathways(result),
+            pathways=_pathways(result),
             payers=payers,
             fiscal=fiscal,
             distance=distance.to_dict("records"),

@@ -111,6 +111,7 @@ class Programme:
     household_rule: tuple[bool, int, int] = (False, 0, -1)  # workless only, min adults out of work, children
     uncapped: bool = False
     switched_off: frozenset[str] = frozenset()  # rates whose drawn effects are held neutral (pathway arms)
+    wants_work: bool | None = None  # out-of-work residents must want work (True) or not (False); None: either
 
     @classmethod
     def resolve(
@@ -194,6 +195,7 @@ class Programme:
             ),
             unit=kind.unit,
             household_rule=_household_rule(kind, e.household),
+            wants_work=e.wants_work if e.wants_work is not None else kind.default_wants_work,
         )
 
     def stream(self, decision: str) -> str:
@@ -235,13 +237,15 @@ class Programme:
     def eligible(self, pop: Population, slots: np.ndarray) -> np.ndarray:
         """Which of ``slots`` meet the eligibility rules.
 
-        Employment state and area; age; time out of work (for the out of work); conditions held (any of),
-        conditions excluded and work-limiting status.
+        Employment state and area; age; time out of work and wanting work (for the out of work); conditions
+        held (any of), conditions excluded and work-limiting status.
         """
         from model.programmes import kernels  # numba: imported with the simulation, not with validation
 
         slots = np.ascontiguousarray(slots, dtype=np.int64)
         ok = kernels.eligible(slots, *condition_arrays(pop), self.eligibility())
+        if self.wants_work is not None:
+            ok &= (pop.state[slots] == EMPLOYED) | (pop.wants_work[slots] == self.wants_work)
         if self.unit == "household":
             ok &= self.household_eligible(pop, slots)
         return ok

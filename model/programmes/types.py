@@ -63,6 +63,7 @@ class Evidence:
         max_caseload_parameter: the type's setting whose default caseload per FTE the evidence assumes
             (a fidelity standard); a programme above it is outside.
         areas: areas the effects were estimated in (a local pilot), or None.
+        wants_work: whether the evidence enrolled only people who wanted work.
 
     """
 
@@ -70,6 +71,7 @@ class Evidence:
     states: tuple[str, ...] | None = None
     max_caseload_parameter: str | None = None
     areas: tuple[str, ...] | None = None
+    wants_work: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class ProgrammeType:
         parameters: default parameters of a plug-in type (built-in types declare theirs in parameters.yaml).
         unit: whom a place serves: a ``resident``, or a ``household`` (its eligible adults together).
         default_household: household criteria unless a programme says otherwise (household types).
+        default_wants_work: whether only residents who want work (True), only those who do not (False) or
+            either (None) are eligible, unless a programme says otherwise.
         evidence: where the default effects come from (:class:`Evidence`), or None.
 
     """
@@ -101,6 +105,7 @@ class ProgrammeType:
     parameters: Mapping[str, Parameter] = field(default_factory=dict)
     unit: Literal["resident", "household"] = "resident"
     default_household: Mapping[str, object] = field(default_factory=dict)
+    default_wants_work: bool | None = None
     evidence: Evidence | None = None
 
     def path(self, setting: str) -> str:
@@ -176,6 +181,7 @@ register_programme_type(
             "IPS trials of people out of work with health conditions who wanted work, at fidelity caseloads",
             states=("unemployed", "inactive_sick"),
             max_caseload_parameter="caseload_per_fte",
+            wants_work=True,
         ),
     )
 )
@@ -211,7 +217,8 @@ register_programme_type(
 def extrapolations(scenario: Scenario) -> list[str]:
     """One line for each programme that applies its type's default effects outside their evidence.
 
-    Checked: eligible employment states, caseload per FTE against the evidence's, and areas. A programme
+    Checked: eligible employment states, wanting work, caseload per FTE against the evidence's, and areas. A
+    programme
     that states its own value for every effect is not checked (its evidence is the user's).
     """
     params = scenario.resolved_parameters()
@@ -226,6 +233,13 @@ def extrapolations(scenario: Scenario) -> list[str]:
         outside = [s for s in states if evidence.states is not None and s not in evidence.states]
         if outside:
             lines.append(f"{said}, but also enrols residents who are {' or '.join(outside)}")
+        wants = (
+            spec.eligibility.wants_work
+            if spec.eligibility.wants_work is not None
+            else kind.default_wants_work
+        )
+        if evidence.wants_work and wants is not True:
+            lines.append(f"{said}, but also enrols residents who do not want work")
         if evidence.max_caseload_parameter:
             limit = default_parameters()[kind.path(evidence.max_caseload_parameter)]  # not an override
             caseload = spec.caseload_per_fte or params[kind.path("caseload_per_fte")]

@@ -92,7 +92,7 @@ def test_the_simulated_unemployment_rate_follows_a_path_within_half_a_point_a_ye
     expected = odds / (1 + odds)
     yearly = (100 * (simulated - expected)).reshape(5, 12).mean(axis=1)
     assert np.abs(yearly).max() < 0.5, yearly.round(2)
-    assert 100 * (simulated[24:36].mean() - base[24:36].mean()) > 1.0  # it did move
+    assert 100 * (simulated[24:36].mean() - base[24:36].mean()) > 0.5  # it did move (expected about 1.4)
 
 
 def test_a_run_says_which_economy_it_assumed(tmp_path):

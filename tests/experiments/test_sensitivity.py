@@ -43,7 +43,7 @@ def sweep():
     paths = [
         "employment.age.entry_25_49",
         "employment.age.exit_25_49",
-        "readiness.target_unemployed",
+        "readiness.target_inactive_sick",
         "employment.readiness_effect",
         "health.other.recovery_per_year",
         "demography.male_share",
@@ -63,7 +63,7 @@ def moves(sweep: pd.DataFrame, parameter: str, metric: str) -> tuple[float, floa
     [
         ("employment.age.entry_25_49", "employment_rate", +1),
         ("employment.age.exit_25_49", "employment_rate", -1),
-        ("readiness.target_unemployed", "employment_rate", +1),
+        ("readiness.target_inactive_sick", "employment_rate", +1),
         ("health.other.recovery_per_year", "inactive_sick", -1),
     ],
 )

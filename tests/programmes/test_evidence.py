@@ -8,6 +8,7 @@ from model.programmes.types import extrapolations
 from tests.conftest import FIXTURES, healthwork, small_scenario
 
 IPS = {"name": "ips", "type": "ips", "staff_fte": 10, "referral": {"gp": 0.002}}
+WANTING = {"wants_work": True}  # the trials enrolled people who wanted work
 
 
 def scenario(*programmes, areas=("Halton",)):
@@ -15,17 +16,20 @@ def scenario(*programmes, areas=("Halton",)):
 
 
 def test_a_programme_inside_its_evidence_says_nothing():
-    assert extrapolations(scenario({**IPS, "eligibility": {"states": ["unemployed", "inactive_sick"]}})) == []
+    inside = {**IPS, "eligibility": {"states": ["unemployed", "inactive_sick"], **WANTING}}
+    assert extrapolations(scenario(inside)) == []
 
 
 def test_each_way_out_of_the_evidence_is_one_line_naming_the_programme_and_what_is_outside():
-    wide = {**IPS, "eligibility": {"states": ["unemployed", "inactive_other"]}}
+    wide = {**IPS, "eligibility": {"states": ["unemployed", "inactive_other"], **WANTING}}
     (line,) = extrapolations(scenario(wide))
     assert line.startswith("programme 'ips' (ips) uses effects from IPS trials")
     assert line.endswith("but also enrols residents who are inactive_other")
-    busy = {**IPS, "eligibility": {"states": ["unemployed"]}, "caseload_per_fte": 35}
+    busy = {**IPS, "eligibility": {"states": ["unemployed"], **WANTING}, "caseload_per_fte": 35}
     (line,) = extrapolations(scenario(busy))
     assert line.endswith("but at 35 participants per FTE (the evidence's: 20)")
+    (line,) = extrapolations(scenario({**IPS, "eligibility": {"states": ["unemployed"]}}))
+    assert line.endswith("but also enrols residents who do not want work")  # IPS does not yet require it
     elsewhere = {"name": "hiw", "type": "households_into_work", "staff_fte": 5}
     elsewhere["referral"] = {"jobcentre": 0.01}
     (line,) = extrapolations(scenario(elsewhere, areas=("Barrow-in-Furness", "Knowsley")))
@@ -35,7 +39,7 @@ def test_each_way_out_of_the_evidence_is_one_line_naming_the_programme_and_what_
 def test_the_evidence_caseload_is_the_packaged_default_not_an_override():
     busy = small_scenario(
         population={"areas": ["Halton"], "scale": 0.05},
-        programmes=[{**IPS, "eligibility": {"states": ["unemployed"]}}],
+        programmes=[{**IPS, "eligibility": {"states": ["unemployed"], **WANTING}}],
         parameters={"services.ips.caseload_per_fte": 30},
     )
     assert extrapolations(busy) == [
@@ -62,7 +66,7 @@ def test_the_console_and_the_manifest_say_it(tmp_path):
     base = (FIXTURES / "good" / "base.yaml").read_text()
     programme.write_text(
         base + "programmes:\n  - {name: ips, type: ips, staff_fte: 10, caseload_per_fte: 25, "
-        "eligibility: {states: [unemployed]}, referral: {gp: 0.002}}\n"
+        "eligibility: {states: [unemployed], wants_work: true}, referral: {gp: 0.002}}\n"
     )
     out = tmp_path / "out"
     done = healthwork("run", programme, "--replications", 1, "--no-plots", "--out", out,
