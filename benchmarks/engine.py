@@ -49,8 +49,8 @@ from model.config.areas import packaged_profiles  # noqa: E402
 from model.config.scenario import Scenario, month_index  # noqa: E402
 from model.core.recording import Counts  # noqa: E402
 from model.core.streams import Streams  # noqa: E402
-from model.economics.ledger import Ledger  # noqa: E402
 from model.dynamics.employment import SharedMarket  # noqa: E402
+from model.economics.ledger import Ledger  # noqa: E402
 from model.engine import HealthWorkModel, RunContext  # noqa: E402
 from model.oracle import OracleModel  # noqa: E402
 
