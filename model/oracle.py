@@ -122,12 +122,12 @@ class Resident(mesa.Agent):
         entry = float(r.to_employment[old]) * float(r.area_job_entry[self.area])
         entry *= float(r.duration[min(self.months_out_of_work, len(r.duration) - 1)])
         entry *= float(r.work_limiting_entry[wl]) * float(r.entry_by_age[age])
-        entry *= float(r.wants_entry[old, self.wants_work])
+        entry *= float(r.wants_entry[old, self.wants_work]) * float(r.condition_entry[self.mental_health])
         entry *= math.exp(r.readiness_effect * (self.readiness - 0.5))
         job_exit = 1.0
         if old == EMPLOYED:
             job_exit = float(r.tenure_exit[min(self.job_tenure, len(r.tenure_exit) - 1)])
-            job_exit *= float(r.job_exit_by_group[1, wl, age])
+            job_exit *= float(r.job_exit_by_group[1, wl, age]) * float(r.condition_exit[self.mental_health])
         unemployment = float(r.to_unemployment[old]) * float(r.area_unemployment[self.area]) * job_exit
         inactivity = float(r.to_inactivity[old]) * job_exit
         sickness = inactivity * float(r.sickness_hr[self.area]) * wl

@@ -229,7 +229,16 @@ class EligibilitySpec(_Strict):
     max_age: int | None = Field(default=None, ge=16, le=64)
     min_months_out_of_work: int | None = Field(default=None, ge=0)
     max_months_out_of_work: int | None = Field(default=None, ge=0)
-    wants_work: bool | None = None  # out-of-work residents who want work (True) or do not (False) only
+    # Out-of-work residents who want work (True), who do not (False), or "any" (no rule); None: the type's.
+    wants_work: bool | Literal["any"] | None = None
+
+    @field_validator("wants_work", mode="before")
+    @classmethod
+    def _wants(cls, value: object) -> object:
+        if value is None or value is True or value is False or value == "any":
+            return value
+        raise ValueError(f"expected true, false or any, got {shown(value)}")
+
     household: HouseholdEligibilitySpec | None = None
 
 

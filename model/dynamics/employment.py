@@ -35,7 +35,7 @@ from model.config import economy
 from model.config.areas import AreaProfile
 from model.config.parameters import AREA_FACTORS, Parameters, area_factor_path
 from model.config.scenario import month_index
-from model.config.vocabulary import EARLIEST_MONTH, EMPLOYED, LATEST_MONTH, UNEMPLOYED
+from model.config.vocabulary import EARLIEST_MONTH, EMPLOYED, LATEST_MONTH, MENTAL_HEALTH, MH_SMI, UNEMPLOYED
 from model.core.components import Month
 from model.core.modifiers import Modifiers, rate
 from model.core.population import (
@@ -100,9 +100,9 @@ class EmploymentRates:
     entry_by_age: np.ndarray  # (AGES,)
     readiness_effect: float
     workless_job_entry_ratio: float  # job entry from a workless household relative to others (households)
-    wants_entry: (
-        np.ndarray
-    )  # (states, wants): job-entry factors for wanting work or not (model.dynamics.wanting)
+    wants_entry: np.ndarray  # (states, wants): wanting work or not (model.dynamics.wanting)
+    condition_entry: np.ndarray  # by mental-health group: job-entry factor (severe mental illness)
+    condition_exit: np.ndarray  # and job-exit factor for the employed
     # (areas x states x work-limiting x ages, 4): the four base hazards, group modifiers applied
     by_group: np.ndarray
     employed_rows: np.ndarray  # rows of by_group whose state is employed
@@ -161,6 +161,7 @@ class EmploymentRates:
             entry_by_age=entry_age.astype(f32),
             readiness_effect=float(params["employment.readiness_effect"]),
             wants_entry=wanting.entry_factors(params),
+            **condition_factors(params),
         )
         state = np.arange(4).repeat(2 * AGES)
         factors, first = economy if economy is not None else (None, 0)
@@ -189,6 +190,21 @@ class EmploymentRates:
         table[self.unemployed_rows, 0] *= finding
         table[self.employed_rows, 1] *= loss
         return table
+
+
+def condition_factors(params: Parameters) -> dict[str, np.ndarray]:
+    """Job-entry and job-exit factors by mental-health group: severe mental illness acts on work directly.
+
+    Its employment odds ratio OR (``employment.condition.smi_employment_or``, fitted so that the UK 2023
+    reference population's residents with SMI are employed at the rate published for adults in contact with
+    secondary mental health services) is split between the two: job entry x OR^w, job exit x OR^-(1-w), w
+    ``employment.condition.entry_share`` (assumption). No condition, and common mental disorder, 1 (CMD and
+    back pain act through work-limiting status only).
+    """
+    odds, w = params["employment.condition.smi_employment_or"], params["employment.condition.entry_share"]
+    entry, exit_ = np.ones(len(MENTAL_HEALTH), np.float32), np.ones(len(MENTAL_HEALTH), np.float32)
+    entry[MH_SMI], exit_[MH_SMI] = odds**w, odds ** -(1 - w)
+    return {"condition_entry": entry, "condition_exit": exit_}
 
 
 def economy_factors(
@@ -329,6 +345,8 @@ def job_search(
         *_households(pop, rates, household_entry),
         pop.wants_work,
         rates.wants_entry,
+        pop.mental_health,
+        rates.condition_entry,
         out,
     )
     return out
@@ -377,6 +395,9 @@ def _run(
         *_households(pop, rates, household_entry),
         pop.wants_work,
         rates.wants_entry,
+        pop.mental_health,
+        rates.condition_entry,
+        rates.condition_exit,
         np.ones(len(rates.sickness_hr), np.float32) if area_entry is None else area_entry,
         before,
         started,

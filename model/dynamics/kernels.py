@@ -102,7 +102,8 @@ def health(
 def job_search(
     area, work_limiting, age_months, state, months_out, readiness,
     by_group, duration, readiness_effect, entry_mult, has_entry_mult,
-    household, workers, household_entry, has_household, wants, wants_entry, out,
+    household, workers, household_entry, has_household, wants, wants_entry,
+    mental, condition_entry, out,
 ):  # fmt: skip
     """Add each area's job search to ``out``: the job-entry hazards of its residents who can enter work.
 
@@ -127,7 +128,7 @@ def job_search(
             entry *= entry_mult[i]
         if has_household:
             entry *= household_entry[area[i], 1 if workers[household[i]] == 0 else 0]
-        entry *= wants_entry[old, wants[i]]
+        entry *= wants_entry[old, wants[i]] * condition_entry[mental[i]]
         out[area[i]] += entry * np.exp(readiness_effect * (readiness[i] - half))
 
 
@@ -136,7 +137,8 @@ def employment(
     area, work_limiting, age_months, state, months_out, tenure, readiness, became,
     by_group, duration, tenure_exit, readiness_effect, sickness_hr, key_moves, key_sick,
     entry_mult, has_entry_mult, exit_mult, has_exit_mult,
-    household, workers, household_entry, has_household, wants, wants_entry, area_entry,
+    household, workers, household_entry, has_household, wants, wants_entry,
+    mental, condition_entry, condition_exit, area_entry,
     before, started, left, hazards, move,
 ):  # fmt: skip
     """One month of employment moves for every resident; returns (job starts, job exits).
@@ -147,13 +149,14 @@ def employment(
     (the group's base hazard, from state, area, work-limiting status and age, x duration out of work x
     exp(readiness effect x (readiness - 0.5)) x programme hazard ratios x, with households, the area's factor
     for living in a workless household or not, ``household_entry[area, workless]`` x wanting work or not,
-    ``wants_entry[state, wants]`` x the area's competition for openings, ``area_entry[area]``, 1 with
-    openings unlimited) and to unemployment,
+    ``wants_entry[state, wants]`` x the mental-health group's ``condition_entry[mental]`` x the area's
+    competition for openings, ``area_entry[area]``, 1 with openings unlimited) and to unemployment,
     inactivity and sickness (the group's base hazards x the fragile-new-job factor by tenure x, for the
-    employed, programme hazard ratios on job exit); they leave with probability 1 - exp(-total), one draw
-    deciding whether and where. ``before`` receives each state before the move; ``started`` and ``left`` the
-    slots of job starts and exits, in slot order. With ``move`` False nothing moves and ``hazards``
-    (residents, 4) receives each resident's four hazards instead (diagnostics and tests; the same arithmetic).
+    employed, ``condition_exit[mental]`` and programme hazard ratios on job exit); they leave with
+    probability 1 - exp(-total), one draw deciding whether and where. ``before`` receives each state before
+    the move; ``started`` and ``left`` the slots of job starts and exits, in slot order. With ``move`` False
+    nothing moves and ``hazards`` (residents, 4) receives each resident's four hazards instead (diagnostics
+    and tests; the same arithmetic).
     """
     n_started = n_left = 0
     last_duration, last_tenure = len(duration) - 1, len(tenure_exit) - 1
@@ -183,11 +186,13 @@ def employment(
             entry *= entry_mult[i]
         if has_household and old != EMPLOYED:
             entry *= household_entry[area[i], 1 if workers[household[i]] == 0 else 0]
-        entry *= wants_entry[old, wants[i]]
+        entry *= wants_entry[old, wants[i]] * condition_entry[mental[i]]
         entry *= area_entry[area[i]]
         job_exit = tenure_exit[min(tenure[i], last_tenure)]
-        if has_exit_mult and old == EMPLOYED:
-            job_exit *= exit_mult[i]
+        if old == EMPLOYED:
+            job_exit *= condition_exit[mental[i]]
+            if has_exit_mult:
+                job_exit *= exit_mult[i]
         to_u, to_i, to_s = by_group[g, 1] * job_exit, by_group[g, 2] * job_exit, by_group[g, 3] * job_exit
         if move:
             # Leaving has probability 1 - exp(-total) < total <= the total with the largest readiness factor:

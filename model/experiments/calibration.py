@@ -60,6 +60,7 @@ from model.config.parameters import (
 )
 from model.config.scenario import EffectSpec, ProgrammeSpec
 from model.config.vocabulary import (
+    CONDITIONS,
     EMPLOYED,
     INACTIVE_OTHER,
     INACTIVE_SICK,
@@ -91,7 +92,11 @@ from model.programmes.programme import Programme
 FITTED = Path(__file__).resolve().parents[1] / "data" / "fitted"
 REPORT = REPO / "calibration" / "fit_report.csv"
 FLOWS = ("E_U", "E_I", "U_E", "U_I", "I_E", "I_U")
-STAGE_B_PARAMETERS = ("employment.work_limiting_hr", "health.work_limiting.onset_probability")
+STAGE_B_PARAMETERS = (
+    "employment.work_limiting_hr",
+    "health.work_limiting.onset_probability",
+    "employment.condition.smi_employment_or",
+)
 
 
 # ------------------------------------------------------------------------------------------------ moments
@@ -127,6 +132,9 @@ def stock_rates(counts: Counts) -> dict[str, np.ndarray]:
     }
 
 
+SMI = CONDITIONS.names().index("severe_mental_illness")  # its place on the recorded health axis
+
+
 def moments(counts: Counts) -> dict[str, float]:
     """Run averages (months 1 onward, all areas pooled) of the calibrated quantities."""
     s = counts.stocks[1:].sum(axis=(0, 1)).astype(float)
@@ -140,6 +148,7 @@ def moments(counts: Counts) -> dict[str, float]:
         "work_limiting_prevalence": limiting.sum() / n,
         "employment_rate_work_limiting": limiting[EMPLOYED] / limiting.sum(),
         "employment_rate_not_work_limiting": (s[EMPLOYED] - limiting[EMPLOYED]) / (n - limiting.sum()),
+        "employment_rate_smi": counts.health_employed[1:, :, SMI].sum() / counts.health[1:, :, SMI].sum(),
     }
     out.update({f"flow.{k}": v for k, v in flow_rates(counts).items()})
     return out
@@ -185,16 +194,21 @@ def fit_area(
     """Stage C for one area and data year (a top-level function so worker processes can run it)."""
     profile, params, sample, seed, horizon = job
     lines: list[str] = []
+    evaluate, unknowns, targets = (
+        Evaluator(profile, sample, seed, horizon),
+        _area_unknowns(profile),
+        _area_targets(profile),
+    )
     try:
-        fitted, achieved, n = solve(
-            Evaluator(profile, sample, seed, horizon),
-            params,
-            _area_unknowns(profile),
-            _area_targets(profile),
-            log=lines.append,
-        )
-    except RuntimeError as err:
-        raise RuntimeError(f"{profile.name} {profile.data_year}: {err}") from None
+        fitted, achieved, n = solve(evaluate, params, unknowns, targets, log=lines.append)
+    except RuntimeError:
+        # A stalled secant path (the moments are step functions of the factors): start once more from
+        # neutral factors, which takes another path.
+        neutral = params.with_overrides({path: 1.0 for path, _ in unknowns}, layer="fitted")
+        try:
+            fitted, achieved, n = solve(evaluate, neutral, unknowns, targets, log=lines.append)
+        except RuntimeError as err:
+            raise RuntimeError(f"{profile.name} {profile.data_year}: {err}") from None
     values = {path: fitted[path] for path, _ in _area_unknowns(profile)}
     print(f"  {profile.name} {profile.data_year}: {n} evaluations", flush=True)
     return profile, values, achieved
@@ -329,6 +343,7 @@ def calibrate(
     uk2013, uk2023 = references[("United Kingdom", 2013)], references[("United Kingdom", 2023)]
     flows = read_targets("national_flows.csv", targets_dir)
     disability = read_targets("disability.csv", targets_dir)
+    conditions = read_targets("conditions.csv", targets_dir)
     fitted: dict[str, float] = {}
     factors: dict[tuple[str, int, str], float] = {}
     rows: list[dict[str, object]] = []
@@ -346,6 +361,7 @@ def calibrate(
             *_area_unknowns(uk2023),
             ("employment.work_limiting_hr", "log"),
             ("health.work_limiting.onset_probability", "logit"),
+            ("employment.condition.smi_employment_or", "log"),
         ]
         rate = float(disability["employment_rate_work_limiting"]["value"])
         prevalence = float(disability["work_limiting_prevalence"]["value"])
@@ -353,6 +369,10 @@ def calibrate(
             *_area_targets(uk2023),
             Target("employment_rate_work_limiting", rate, 0.002, "logit"),
             Target("work_limiting_prevalence", prevalence, 0.002, "logit"),
+            *(
+                Target(f"employment_rate_{c['group']}", float(c["value"]), float(c["tolerance"]), "logit")
+                for c in conditions.values()
+            ),
         ]
         evaluate_a = Evaluator(uk2013, sample, seed, horizon)
         evaluate_b = Evaluator(uk2023, sample, seed, horizon)

@@ -195,7 +195,7 @@ class Programme:
             ),
             unit=kind.unit,
             household_rule=_household_rule(kind, e.household),
-            wants_work=e.wants_work if e.wants_work is not None else kind.default_wants_work,
+            wants_work=kind.wants_rule(e.wants_work),
         )
 
     def stream(self, decision: str) -> str:

@@ -112,6 +112,12 @@ class ProgrammeType:
         """Dotted parameter path of one of this type's settings."""
         return f"services.{self.name}.{setting}"
 
+    def wants_rule(self, given: bool | str | None) -> bool | None:
+        """A programme's rule on wanting work: required (True), excluded (False), neither (None, ``any``)."""
+        if given is None:
+            return self.default_wants_work
+        return None if given == "any" else bool(given)
+
 
 def plugin_parameters(
     type_name: str, values: Mapping[str, float], source: str, effects: Mapping[str, tuple[float, str]] = {}
@@ -177,6 +183,7 @@ register_programme_type(
             "employment.job_exit": {"hazard_ratio": "in_work_exit_hr", "while": "in_work"},
             "readiness.gain": {"gain_per_month": "readiness_gain"},
         },
+        default_wants_work=True,  # the IPS fidelity scale's zero exclusion is of people who want work
         evidence=Evidence(
             "IPS trials of people out of work with health conditions who wanted work, at fidelity caseloads",
             states=("unemployed", "inactive_sick"),
@@ -233,12 +240,7 @@ def extrapolations(scenario: Scenario) -> list[str]:
         outside = [s for s in states if evidence.states is not None and s not in evidence.states]
         if outside:
             lines.append(f"{said}, but also enrols residents who are {' or '.join(outside)}")
-        wants = (
-            spec.eligibility.wants_work
-            if spec.eligibility.wants_work is not None
-            else kind.default_wants_work
-        )
-        if evidence.wants_work and wants is not True:
+        if evidence.wants_work and kind.wants_rule(spec.eligibility.wants_work) is not True:
             lines.append(f"{said}, but also enrols residents who do not want work")
         if evidence.max_caseload_parameter:
             limit = default_parameters()[kind.path(evidence.max_caseload_parameter)]  # not an override

@@ -63,11 +63,10 @@ def test_wishes_change_over_time_and_stay_near_the_lfs_shares():
         assert share - 0.06 < pop.wants_work[pop.state == state].mean() < share + 0.02
 
 
-def test_a_programme_requiring_wants_work_enrols_and_trials_only_those_who_want_it():
-    """IPS's evidence enrolled people who wanted work: without the requirement it runs, and says so."""
+def test_ips_enrols_and_trials_only_those_who_want_work_and_says_so_when_told_otherwise():
+    """IPS requires wanting work by default (its evidence did); told otherwise it runs, and says so."""
     programme = {"name": "ips", "type": "ips", "staff_fte": 10, "referral": {"gp": 0.01}}
-    wanting_only = programme | {"eligibility": {"wants_work": True}}
-    sc, context = context_for(scale=0.05, programmes=[wanting_only])
+    sc, context = context_for(scale=0.05, programmes=[programme])
     pop = burned_in_population(context, Streams(6, 0))
     ips = context.programmes[0]
     ok = ips.eligible(pop, np.arange(len(pop)))
@@ -76,5 +75,11 @@ def test_a_programme_requiring_wants_work_enrols_and_trials_only_those_who_want_
     cohort = draw_cohort(pop, ips, 12, None, Streams(6, 0))
     assert len(cohort.treated) > 50 and (cohort.population.wants_work == 1).all()  # trials select on it
     assert not any("do not want work" in line for line in extrapolations(sc))
-    default, _ = context_for(scale=0.05, programmes=[programme])
-    assert any("but also enrols residents who do not want work" in line for line in extrapolations(default))
+    for rule in (False, "any"):
+        other, context = context_for(
+            scale=0.05, programmes=[programme | {"eligibility": {"wants_work": rule}}]
+        )
+        assert any("but also enrols residents who do not want work" in line for line in extrapolations(other))
+        ok = context.programmes[0].eligible(pop, np.arange(len(pop)))
+        assert (pop.wants_work[ok & out] == 0).any()
+        assert rule == "any" or (pop.wants_work[ok & out] == 0).all()

@@ -92,8 +92,9 @@ def test_onset_ratio_out_of_work_widens_the_prevalence_gap():
         pop = burned_in_population(RunContext.build(s, s.resolved_parameters()), Streams(1, 0))
         employed = pop.state == EMPLOYED
         gaps.append((pop.mental_health[~employed] > 0).mean() - (pop.mental_health[employed] > 0).mean())
-    # Even without raised onset out of work there is a gap: the long-term sick must have a condition.
-    assert 0 < gaps[0] < 0.06
+    # Even without raised onset out of work there is a gap: the long-term sick must have a condition, and
+    # residents with severe mental illness are mostly out of work.
+    assert 0 < gaps[0] < 0.08
     assert gaps[1] > gaps[0] + 0.08
 
 

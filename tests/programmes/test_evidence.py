@@ -28,8 +28,13 @@ def test_each_way_out_of_the_evidence_is_one_line_naming_the_programme_and_what_
     busy = {**IPS, "eligibility": {"states": ["unemployed"], **WANTING}, "caseload_per_fte": 35}
     (line,) = extrapolations(scenario(busy))
     assert line.endswith("but at 35 participants per FTE (the evidence's: 20)")
-    (line,) = extrapolations(scenario({**IPS, "eligibility": {"states": ["unemployed"]}}))
-    assert line.endswith("but also enrols residents who do not want work")  # IPS does not yet require it
+    assert (
+        extrapolations(scenario({**IPS, "eligibility": {"states": ["unemployed"]}})) == []
+    )  # IPS requires it
+    (line,) = extrapolations(
+        scenario({**IPS, "eligibility": {"states": ["unemployed"], "wants_work": False}})
+    )
+    assert line.endswith("but also enrols residents who do not want work")
     elsewhere = {"name": "hiw", "type": "households_into_work", "staff_fte": 5}
     elsewhere["referral"] = {"jobcentre": 0.01}
     (line,) = extrapolations(scenario(elsewhere, areas=("Barrow-in-Furness", "Knowsley")))
