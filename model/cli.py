@@ -480,12 +480,25 @@ def _run_set(args: argparse.Namespace) -> int:
                 [Problem("command line", "SCENARIO", f"{reason}: give the scenarios distinct names")]
             )
     if args.out is not None:
+        taken = [n for n in (*slugs, "compare") if (args.out / n).exists() and any((args.out / n).iterdir())]
+        if taken:
+            reason = f"{args.out / taken[0]} is not empty: give another --out (nothing was run)"
+            raise InputError([Problem("command line", "--out", reason)])
         args.out.mkdir(parents=True, exist_ok=True)
     base = args.out or new_folder(Path("outputs") / "set", dt.datetime.now())
-    folders = []
-    for f, scenario, name in zip(files, scenarios, slugs, strict=True):
-        _run_one(argparse.Namespace(**(vars(args) | {"scenario": f, "out": base / name})), scenario)
-        folders.append(base / name)
+    folders = [base / name for name in slugs]
+    for k, (f, scenario, folder) in enumerate(zip(files, scenarios, folders, strict=True)):
+        try:
+            _run_one(argparse.Namespace(**(vars(args) | {"scenario": f, "out": folder})), scenario)
+        except BaseException:
+            if k:  # say how to finish from what is done
+                rest = " ".join(
+                    f"healthwork run {g} --out {d}" for g, d in zip(files[k:], folders[k:], strict=True)
+                )
+                done = " ".join(str(d) for d in folders)
+                print(f"healthwork: the set stopped at {f}; finish with: {rest}; then healthwork compare "
+                      f"{done} --out {base / 'compare'}", file=sys.stderr)  # fmt: skip
+            raise
     _compare(folders, base / "compare")
     return 0
 

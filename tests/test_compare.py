@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pandas as pd
 import pytest
@@ -96,3 +97,34 @@ def test_a_set_that_does_not_share_a_counterfactual_is_refused_before_anything_r
     assert done.returncode == 2 and "give the scenarios distinct names" in done.stderr
     done = healthwork("run", runs / "a.yaml", runs / "b.yaml", "--resume", out)
     assert done.returncode == 2 and "--resume" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_set_is_refused_up_front_for_a_baseline_parameter_or_a_taken_folder(runs, tmp_path):
+    other = runs / "b_other_readiness.yaml"
+    other.write_text(
+        (runs / "b.yaml")
+        .read_text()
+        .replace("name: b", "name: b2")
+        .replace(
+            "{simulation.burn_in_months: 12}",
+            "{simulation.burn_in_months: 12, employment.readiness_effect: 0.9}",
+        )
+    )
+    out = tmp_path / "set"
+    done = healthwork("run", runs / "a.yaml", other, "--out", out)
+    assert done.returncode == 2 and "in parameter employment.readiness_effect" in done.stderr
+    assert not out.exists() or not any(out.iterdir())
+    (out / "b").mkdir(parents=True)
+    (out / "b" / "mine.txt").write_text("kept")
+    done = healthwork("run", runs / "a.yaml", runs / "b.yaml", "--out", out)
+    assert done.returncode == 2 and "is not empty" in done.stderr and not (out / "a").exists()
+    assert (out / "b" / "mine.txt").read_text() == "kept"
+
+
+def test_a_run_folder_of_an_older_layout_is_refused_in_one_line(runs, tmp_path):
+    old = tmp_path / "old"
+    shutil.copytree(runs / "a", old)
+    manifest = old / "runs" / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"format": 2', '"format": 1'))
+    done = healthwork("brief", old)
+    assert done.returncode == 2 and "older layout" in done.stderr and "Traceback" not in done.stderr

@@ -105,10 +105,12 @@ def job_search(
     household, workers, household_entry, has_household, wants, wants_entry,
     mental, condition_entry, out,
 ):  # fmt: skip
-    """Add each area's job search to ``out``: the job-entry hazards of its residents who can enter work.
+    """Add each area's job search to ``out``: the job-entry hazards of its residents out of work.
 
     The job-entry arithmetic of :func:`employment` (readiness included, competition not), over residents out
-    of work other than the long-term sick no longer work-limiting (who move to inactive, other, instead). It
+    of work other than the long-term sick no longer work-limiting (who move to inactive, other, instead); an
+    inactive resident who became work-limiting this month is counted although the step may move them to
+    long-term sick instead (both arms alike). It
     is written out, not shared through a helper (numba compiled that three times slower); the two are checked
     against each other in tests/dynamics/test_labour_demand.py.
     """

@@ -4,9 +4,10 @@ With ``economy.labour_demand: openings`` an area's out-of-work residents compete
 matching): an area whose residents bring job search S (the sum of their monthly job-entry hazards, so every
 resident's readiness, duration out of work, health and programme support counts) to O openings fills
 O (1 - exp(-S~/O)) of them, S~ being S in applications. Openings are fitted to the flows: in the
-counterfactual they are whatever makes the hazards fitted to the LFS gross flows give exactly their own job
-starts, so the counterfactual (and every baseline) is unchanged. In the scenario arm the same area and month
-has the same openings; a programme that adds job search lowers everyone's job-finding per unit of search, by
+counterfactual they are whatever makes its job search give exactly the expected job starts (the sum of the
+hazards) its LFS-fitted hazards give, so the counterfactual (and every baseline) is unchanged. In the
+scenario arm the same area and month has the same openings; a programme that adds job search lowers
+everyone's job-finding per unit of search, by
 
     f = (1 - exp(-x r)) / ((1 - exp(-x)) r),    r = S_scenario / S_counterfactual,
 

@@ -88,7 +88,8 @@ for _name, _definition in (
     (
         "displacement_share",
         "share of the programmes' additional job starts taken from others: appraisal.displacement, or with "
-        "competed openings the share of the scenario's extra job search that others' lost job starts offset",
+        "competed openings the share of the scenario's extra job search (expected starts) that competition "
+        "for the openings takes back, from participants and others alike",
     ),
     ("qaly_gain", "discounted QALYs gained (only with appraisal.include_qalys)"),
     ("qaly_value_gbp", "value of the QALYs gained (only with appraisal.include_qalys)"),

@@ -9,6 +9,7 @@ intervals would not. The first run is the reference the others are compared with
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -54,14 +55,35 @@ def _refused(text: str) -> InputError:
     return InputError([Problem("command line", "RUN", text)])
 
 
+PROGRAMME_ONLY = (
+    "services.",
+    "appraisal.",
+    "employment.demand.",
+)  # parameters the counterfactual never reads
+
+
 def check_same_counterfactual(names: Sequence[str], scenarios: Sequence[Scenario]) -> None:
-    """Refuse scenarios whose counterfactuals differ in a key of :data:`SHARED` (naming the first)."""
+    """Refuse scenarios whose counterfactuals differ (naming the first difference).
+
+    A key of :data:`SHARED` differs, or a parameter override that the counterfactual reads.
+    """
     first = scenarios[0].canonical()
+
+    def baseline(scenario: Scenario) -> dict[str, str]:
+        given = scenario.parameters.items()
+        return {k: json.dumps(v, sort_keys=True) for k, v in given if not k.startswith(PROGRAMME_ONLY)}
+
     for name, scenario in zip(names[1:], scenarios[1:], strict=True):
         other = scenario.canonical()
         for key in SHARED:
             if other[key] != first[key]:
                 raise _refused(f"{name} differs from {names[0]} in {key}: not the same counterfactual")
+        differ = sorted(set(baseline(scenario).items()) ^ set(baseline(scenarios[0]).items()))
+        if differ:
+            raise _refused(
+                f"{name} differs from {names[0]} in parameter {differ[0][0]}, which the counterfactual "
+                "reads: not the same counterfactual"
+            )
 
 
 def check_comparable(names: Sequence[str], results: Sequence[RunResult]) -> None:

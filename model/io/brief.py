@@ -62,7 +62,7 @@ HEADLINES = (
     Headline("net_exchequer_gbp", "Net Exchequer impact", "gbp",
              "savings and receipts across DWP, councils, HMRC and the NHS, less the programme cost"),
     Headline("npv_net_exchequer_gbp", "Net present value (Exchequer)", "gbp",
-             "the net Exchequer impact discounted at the Green Book rate (3.5% a year)"),
+             "the net Exchequer impact discounted at the Green Book rate (appraisal.discount_rate)"),
     Headline("bcr", "Benefit-cost ratio", "ratio",
              "present value of fiscal, economic and social benefits per pound of programme cost"),
     Headline("payback_month", "Payback", "month",
@@ -209,7 +209,7 @@ def _assumptions(result: RunResult) -> tuple[str, list[dict]]:
     records = {r["path"]: r for r in scenario.resolved_parameters().as_records()}
     effect: dict[str, float] = {}
     drawn = (result.uncertainty or {}).get("draws.csv")
-    if drawn is not None and result.draws >= 3 and result.at_all:
+    if drawn is not None and result.draws >= 3 and scenario.has_programmes() and result.at_all:
         npv = result.at_all[(IMPACT, "npv_net_exchequer_gbp")].reshape(result.draws, -1).mean(axis=1)
         values = drawn.pivot(index="draw", columns="parameter", values="value")
         ranks = values.rank().corrwith(pd.Series(npv, index=values.index).rank())

@@ -138,6 +138,8 @@ def Page():
                 state.value = {"result": result}
             except InputError as err:
                 state.value = {"error": "; ".join(str(p) for p in err.problems)}
+            except Exception as err:  # shown in the page, never a silent hang: the run is over either way
+                state.value = {"error": f"the run failed: {type(err).__name__}: {err}"}
 
         threading.Thread(target=work, daemon=True).start()
 

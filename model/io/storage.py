@@ -42,6 +42,7 @@ RUNS = "runs"
 FORMATS = ("parquet", "csv")  # --format: how the long tables are written
 ROW_GROUP = 1 << 16  # rows per Parquet row group of a long table (bounds what is buffered)
 COUNT_FIELDS = tuple(f.name for f in dataclasses.fields(Counts) if not f.name.startswith("_"))
+RUN_FORMAT = 2  # the layout of a run file's arrays: raised whenever a recorded array is added or changed
 RUN_FILE = re.compile(r"^draw-(?P<draw>\d{5})-replication-(?P<replication>\d{5})\.parquet$")
 
 
@@ -52,7 +53,7 @@ def run_identity(scenario: Scenario, draws: int, plugins: Sequence[str] = ()) ->
     plug-in modules loaded (names; their code is theirs to keep unchanged).
     """
     return {
-        "format": 1,
+        "format": RUN_FORMAT,
         "scenario_sha256": scenario.digest(),
         "draws": draws,
         "replications": scenario.replications,
@@ -252,6 +253,8 @@ def load_run(folder: Path) -> RunResult:
         raise refused("not a finished run folder with per-run files (made by healthwork run)") from None
     except ValueError:
         raise refused("its manifest cannot be read") from None
+    if identity.get("format") != RUN_FORMAT:
+        raise refused(f"its run files have {MISMATCH['format']}; run the scenario again with this version")
     scenario = Scenario.model_validate(manifest["scenario"])
     store = RunStore(folder / RUNS)
     wanted = scenario.replications * max(identity["draws"], 1)

@@ -16,7 +16,7 @@ import re
 import shutil
 import socket
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -118,12 +118,17 @@ def _refused(key: str, text: str) -> InputError:
     return InputError([Problem("command line", key, text)])
 
 
+def timestamped(root: Path, now: dt.datetime) -> Iterator[Path]:
+    """``root/<YYYYmmdd-HHMMSS>``, then the same with ``-2``, ``-3``... (at most 999 names)."""
+    base = root / now.strftime("%Y%m%d-%H%M%S")
+    for k in range(1, 1000):
+        yield base if k == 1 else base.with_name(f"{base.name}-{k}")
+
+
 def new_folder(root: Path, now: dt.datetime) -> Path:
     """Create and return a new ``root/<YYYYmmdd-HHMMSS>`` (with a numeric suffix if that one exists)."""
-    base = root / now.strftime("%Y%m%d-%H%M%S")
     root.mkdir(parents=True, exist_ok=True)
-    for k in range(1, 1000):
-        candidate = base if k == 1 else base.with_name(f"{base.name}-{k}")
+    for candidate in timestamped(root, now):
         try:
             candidate.mkdir()
         except FileExistsError:
@@ -234,9 +239,7 @@ class OutputFolder:
     @classmethod
     def claim_default(cls, root: Path, slug: str, now: dt.datetime) -> OutputFolder:
         """Claim ``root/<slug>/<YYYYmmdd-HHMMSS>``, with a numeric suffix if that folder is taken."""
-        base = root / slug / now.strftime("%Y%m%d-%H%M%S")
-        for k in range(1, 1000):
-            candidate = base if k == 1 else base.with_name(f"{base.name}-{k}")
+        for candidate in timestamped(root / slug, now):
             taken = _lock_of(candidate)
             if candidate.exists() or taken.exists():
                 continue
@@ -246,7 +249,7 @@ class OutputFolder:
                 if candidate.exists() or taken.exists():
                     continue  # another run took it between the check and the claim
                 raise
-        raise _refused("--out", f"no free output folder under {base.parent}")
+        raise _refused("--out", f"no free output folder under {root / slug}")
 
     def release(self) -> None:
         """Drop the lock and any staging left (idempotent); staging is kept when ``keep`` is set."""
