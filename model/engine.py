@@ -209,7 +209,7 @@ class HealthWorkModel(mesa.Model):
             Demography(),
             self.services,
             health.Health(),
-            employment.Employment(market, reads=arm == "scenario", demand=context.labour_demand),
+            employment.Employment(market, reads=arm == "scenario"),
             WantsWork(),
             self.services.outcomes() if self.services else None,
             Earnings(),

@@ -47,7 +47,6 @@ from model.core.population import (
 )
 from model.core.streams import Streams, stream
 from model.dynamics import wanting
-from model.dynamics.labour_demand import LabourDemand
 
 column("state", np.uint8, "employment state, an index into STATES")
 column(
@@ -306,16 +305,22 @@ def out_of_work_by_household(pop: Population, areas: int) -> np.ndarray:
 _NO_HOUSEHOLD = (np.zeros(1, np.int32), np.zeros(1, np.uint8), np.ones((1, 2), np.float32), False)
 
 
+def uses_households(pop: Population, rates: EmploymentRates) -> bool:
+    """Whether job entry depends on the household (residents in households, a workless ratio other than 1)."""
+    return pop.households is not None and rates.workless_job_entry_ratio != 1.0
+
+
+def own_household_entry(pop: Population, rates: EmploymentRates) -> np.ndarray:
+    """:func:`household_entry_factors` from ``pop``'s own residents out of work."""
+    return household_entry_factors(rates, out_of_work_by_household(pop, len(rates.sickness_hr)))
+
+
 def _households(pop: Population, rates: EmploymentRates, household_entry: np.ndarray | None) -> tuple:
     """The household arguments of the kernels (``household_entry`` by default from ``pop``)."""
-    hh = pop.households
-    if hh is None or rates.workless_job_entry_ratio == 1.0:
+    if not uses_households(pop, rates):
         return _NO_HOUSEHOLD
-    if household_entry is None:
-        household_entry = household_entry_factors(
-            rates, out_of_work_by_household(pop, len(rates.sickness_hr))
-        )
-    return pop.household, hh.workers, household_entry, True
+    entry = own_household_entry(pop, rates) if household_entry is None else household_entry
+    return pop.household, pop.households.workers, entry, True
 
 
 def job_search(
@@ -477,21 +482,18 @@ class Employment:
     Household job-entry factors (:func:`household_entry_factors`) are set afresh each month from the arm's
     own residents, except in an arm given a ``market`` to read: the scenario arm takes the counterfactual's
     factors month by month (which that arm writes into the same arrays), so that a programme touches a
-    resident only through their own household. With competed openings (``demand``) each arm's job search is
-    summed by area before anyone moves; the counterfactual writes its own, the scenario arm's job entry is
-    multiplied by :meth:`LabourDemand.entry_factor` of its search against the counterfactual's, and the
-    month hands on its search (``Month.job_search``) for recording.
+    resident only through their own household. With competed openings (the run's ``labour_demand``) each
+    arm's job search is summed by area before anyone moves; the counterfactual writes its own, the scenario
+    arm's job entry is multiplied by ``LabourDemand.entry_factor`` of its search against the
+    counterfactual's, and the month hands on its search (``Month.job_search``) for recording.
     """
 
     order: ClassVar[int] = 40
 
-    def __init__(
-        self, market: SharedMarket | None = None, *, reads: bool = False, demand: LabourDemand | None = None
-    ) -> None:
+    def __init__(self, market: SharedMarket | None = None, *, reads: bool = False) -> None:
         self.buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.market = market
         self.reads = reads
-        self.demand = demand
 
     def step(self, model: Any, month: Month) -> None:
         """Move everyone; hand on the state before, and who started and left a job."""
@@ -501,19 +503,19 @@ class Employment:
             self.buffers = (np.empty(n, np.uint8), np.empty(n, np.intp), np.empty(n, np.intp))
         k = month.number - 1
         entry = None
-        if pop.households is not None and rates.workless_job_entry_ratio != 1.0:
+        if uses_households(pop, rates):
             if self.reads and market is not None:
                 entry = market.household_entry[k]
             else:
-                entry = household_entry_factors(rates, out_of_work_by_household(pop, len(rates.sickness_hr)))
+                entry = own_household_entry(pop, rates)
                 if market is not None:
                     market.household_entry[k] = entry
         table = rates.table(month.index)
-        competition = None
-        if self.demand is not None and market is not None:
+        competition, demand = None, model.context.labour_demand
+        if demand is not None and market is not None:
             month.job_search = job_search(pop, rates, month.mods, entry, table)
             if self.reads:
-                competition = self.demand.entry_factor(month.job_search, market.job_search[k])
+                competition = demand.entry_factor(month.job_search, market.job_search[k])
             else:
                 market.job_search[k] = month.job_search
         month.before, month.started, month.left = step(

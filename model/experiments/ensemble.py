@@ -287,9 +287,7 @@ def pathway_outcomes(result: ReplicationResult, factors: np.ndarray, keep: float
     the two); times ``keep``, 1 less the fixed displacement, as ``additional_employed_person_months`` is.
     """
     employed = result.counts[ARMS[1]].stocks[1:, :, EMPLOYED]
-    lost = ((employed - result.pathways[:, :, 1:]).sum(axis=2) * factors).astype(
-        float
-    )  # (programmes, arms, areas)
+    lost = (employed - result.pathways[:, :, 1:]).sum(axis=2) * factors  # (programmes, arms, areas)
     lost = keep * np.concatenate([lost, lost.sum(axis=-1, keepdims=True)], axis=-1)
     *each, whole = np.moveaxis(lost, 1, 0)
     return np.stack([*each, whole - sum(each)], axis=1)
