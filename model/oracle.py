@@ -65,7 +65,7 @@ class Resident(mesa.Agent):
         rates, rng, g = self.model.context.health, self.model.rng, self._group()
         onset = False
         u = rng.random()
-        p_cmd = float(rates.onset["cmd"].ravel()[g])
+        p_cmd = float(rates.onset["cmd"].ravel()[g]) * float(rates.cmd_onset_by_msk[self.msk])
         p_smi = float(rates.onset["smi"].ravel()[g])
         if self.mental_health == MH_NONE:
             if u < p_cmd:
@@ -122,13 +122,19 @@ class Resident(mesa.Agent):
         entry = float(r.to_employment[old]) * float(r.area_job_entry[self.area])
         entry *= float(r.duration[min(self.months_out_of_work, len(r.duration) - 1)])
         entry *= float(r.work_limiting_entry[wl]) * float(r.entry_by_age[age])
-        entry *= float(r.wants_entry[old, self.wants_work]) * float(r.condition_entry[self.mental_health])
+        entry *= float(r.wants_entry[old, self.wants_work])
+        entry *= float(r.condition_entry[self.mental_health, self.msk])
         entry *= math.exp(r.readiness_effect * (self.readiness - 0.5))
         job_exit = 1.0
         if old == EMPLOYED:
             job_exit = float(r.tenure_exit[min(self.job_tenure, len(r.tenure_exit) - 1)])
-            job_exit *= float(r.job_exit_by_group[1, wl, age]) * float(r.condition_exit[self.mental_health])
+            job_exit *= float(r.job_exit_by_group[1, wl, age])
+            job_exit *= float(r.condition_exit[self.mental_health, self.msk])
         unemployment = float(r.to_unemployment[old]) * float(r.area_unemployment[self.area]) * job_exit
+        if old == INACTIVE_SICK:
+            sick = float(r.sick_duration[min(self.months_out_of_work, len(r.sick_duration) - 1)])
+            entry *= sick
+            unemployment *= sick
         inactivity = float(r.to_inactivity[old]) * job_exit
         sickness = inactivity * float(r.sickness_hr[self.area]) * wl
         total = entry + unemployment + inactivity + sickness
@@ -160,7 +166,8 @@ class Resident(mesa.Agent):
 
     def _readiness(self) -> None:
         rules = self.model.context.readiness
-        r = self.readiness + rules.reversion * (float(rules.target[self.state]) - self.readiness)
+        target = float(rules.target[self.state, self.wants_work])
+        r = self.readiness + rules.reversion * (target - self.readiness)
         self.readiness = min(max(r, 0.0), 1.0)
 
 

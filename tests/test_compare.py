@@ -8,6 +8,7 @@ import shutil
 import pandas as pd
 import pytest
 
+from model.io.storage import RUN_FORMAT
 from tests.conftest import healthwork
 
 BASE = """name: {name}
@@ -125,6 +126,8 @@ def test_a_run_folder_of_an_older_layout_is_refused_in_one_line(runs, tmp_path):
     old = tmp_path / "old"
     shutil.copytree(runs / "a", old)
     manifest = old / "runs" / "manifest.json"
-    manifest.write_text(manifest.read_text().replace('"format": 2', '"format": 1'))
+    text = manifest.read_text()
+    assert f'"format": {RUN_FORMAT}' in text
+    manifest.write_text(text.replace(f'"format": {RUN_FORMAT}', f'"format": {RUN_FORMAT - 1}'))
     done = healthwork("brief", old)
     assert done.returncode == 2 and "older layout" in done.stderr and "Traceback" not in done.stderr

@@ -2,9 +2,10 @@
 
 Labour-market figures come from ``model/data/areas.csv`` (one row per area, data year and figure, each with
 unit, period, geography, status and source); housing and council tax figures from ``model/data/housing.csv``
-(the same for every data year). ``status`` is ``sourced``, ``derived`` (formula in ``derivation`` or
-``note``), ``fallback`` (a wider-area or neighbouring figure used where the local one was not found, said in
-``note``) or ``assumption``.
+(the same for every data year). Age figures (persons by five-year band, ``age_16_19`` to ``age_60_64``) are
+optional: an area without them has ages uniform over 16-64. ``status`` is ``sourced``, ``derived`` (formula in
+``derivation`` or ``note``), ``fallback`` (a wider-area or neighbouring figure used where the local one was
+not found, said in ``note``) or ``assumption``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ REQUIRED = (
     "depression_register_index",
 )
 OPTIONAL = ("earnings_weekly_median", "earnings_weekly_lower_quartile", "activity_rate")
+# Five-year age bands (first and last year) of the mid-year estimates: figures age_16_19 ... age_60_64.
+AGE_BANDS = ((16, 19), *((a, a + 4) for a in range(20, 65, 5)))
+AGE_KEYS = tuple(f"age_{first}_{last}" for first, last in AGE_BANDS)
+AGE_YEARS = AGE_BANDS[-1][1] - AGE_BANDS[0][0] + 1  # single years 16-64
 
 # Names people use for the pilot sites, with the published area that contains them.
 ALIASES = {
@@ -52,6 +57,7 @@ class AreaProfile:
     earnings_weekly_median: float | None = None
     earnings_weekly_lower_quartile: float | None = None
     activity_rate: float | None = None
+    ages: tuple[float, ...] | None = None  # persons by AGE_BANDS (None: ages uniform over 16-64)
 
     def state_shares(self) -> tuple[float, float, float, float]:
         """Shares of residents employed, unemployed, inactive sick and inactive other (summing to 1).
@@ -64,6 +70,20 @@ class AreaProfile:
         s = min(self.inactive_sick_rate / 100, i)
         u = max(1.0 - e - i, 0.0)
         return e, u, s, i - s
+
+    def age_weights(self) -> tuple[float, ...]:
+        """The share of residents at each single year of age 16-64.
+
+        Each band's share is spread evenly over its years; uniform where the area has no age figures.
+        """
+        if self.ages is None:
+            return (1 / AGE_YEARS,) * AGE_YEARS
+        total = sum(self.ages)
+        return tuple(
+            n / total / (last - first + 1)
+            for n, (first, last) in zip(self.ages, AGE_BANDS, strict=True)
+            for _ in range(first, last + 1)
+        )
 
 
 def read_profiles(path: Path | None = None) -> dict[tuple[str, int], AreaProfile]:
@@ -80,14 +100,18 @@ def read_profiles(path: Path | None = None) -> dict[tuple[str, int], AreaProfile
         figures.setdefault(
             key, {"name": row["area"], "code": row["code"], "data_year": int(row["data_year"])}
         )
-        if row["key"] in REQUIRED + OPTIONAL:
+        if row["key"] in REQUIRED + OPTIONAL + AGE_KEYS:
             figures[key][row["key"]] = float(row["value"])
     profiles = {}
     for key, values in figures.items():
         missing = [k for k in REQUIRED if k not in values]
+        present = [k for k in AGE_KEYS if k in values]
+        if present and len(present) != len(AGE_KEYS):
+            missing += [k for k in AGE_KEYS if k not in values]
         if missing:
             raise ValueError(f"{source}: {key[0]} {key[1]} lacks {', '.join(missing)}")
-        profiles[key] = AreaProfile(**values)
+        ages = tuple(values.pop(k) for k in present)
+        profiles[key] = AreaProfile(**values, ages=ages or None)
     return profiles
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from model.config.vocabulary import INACTIVE_SICK
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
@@ -49,15 +51,20 @@ def count(
     levels: np.ndarray,
     work_limiting: np.ndarray,
     wants: np.ndarray,
+    months_out: np.ndarray,
+    two_years: int,
+    five_years: int,
     cells: np.ndarray,
     flows: np.ndarray,
     wanting: np.ndarray,
+    sick: np.ndarray,
     with_flows: bool,
 ) -> None:
-    """Count residents in one pass into ``cells``, ``flows`` and ``wanting`` (flat, zeroed by the caller).
+    """Count residents in one pass into ``cells``, ``flows``, ``wanting`` and ``sick`` (flat, zeroed).
 
     ``cells`` by (area, state, each condition column, work-limiting); ``flows`` by (area, state before,
-    state after); ``wanting``, those wanting work, by (area, state).
+    state after); ``wanting``, those wanting work, by (area, state); ``sick``, the long-term sick, by (area,
+    months out of work: under ``two_years``, under ``five_years``, from it).
     """
     states = np.int64(4)
     for i in range(len(area)):
@@ -69,3 +76,6 @@ def count(
         cells[key * 2 + work_limiting[i]] += 1
         if with_flows:
             flows[(a * states + before[i]) * states + s] += 1
+        if s == INACTIVE_SICK:
+            m = months_out[i]
+            sick[a * 3 + (m >= two_years) + (m >= five_years)] += 1

@@ -13,11 +13,15 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from model.config.vocabulary import CONDITIONS, EMPLOYED, STATES
+from model.config.vocabulary import CONDITIONS, EMPLOYED, MENTAL_HEALTH, STATES
 from model.core.components import Month
 from model.core.population import Population
 
 SUSTAINED_AFTER = 6  # a job start counts as sustained if the job lasts 6 months
+# Months out of work at which the recorded bands of the long-term sick start: under 2 years, 2 to 5, 5 or more
+# (the benefit statistics' claim durations, calibration/targets/conditions.csv). Three bands: the counting
+# kernel takes the two inner bounds.
+SICK_DURATION_BANDS = (0, 24, 60)
 # Household measures, assessed with the ledger each month (model.economics.ledger); UC and CTR households are
 # benefit units, counted as expected values over claiming.
 HOUSEHOLD_MEASURES = (
@@ -92,6 +96,12 @@ class Counts:
         job_search: (months + 1, areas) job search, the sum of job-entry hazards before competition (with
             competed openings; zero otherwise, and in month 0).
         wanting: (months + 1, areas, 4) residents wanting work by employment state.
+        health_by_state: (months + 1, areas, conditions, 4, 2) residents with each registered condition by
+            employment state and work-limiting status (0 not, 1 work-limiting).
+        sick_duration: (months + 1, areas, len(SICK_DURATION_BANDS)) residents inactive through long-term
+            sickness by months out of work (bands starting at ``SICK_DURATION_BANDS``).
+        mental_by_msk: (months + 1, areas, mental-health groups, 2) residents by mental-health group and
+            musculoskeletal condition (their comorbidity).
 
     """
 
@@ -105,6 +115,9 @@ class Counts:
     no_condition: np.ndarray
     job_search: np.ndarray
     wanting: np.ndarray
+    health_by_state: np.ndarray
+    sick_duration: np.ndarray
+    mental_by_msk: np.ndarray
     _job_starts: JobStartCohorts = field(default_factory=lambda: JobStartCohorts((SUSTAINED_AFTER,)))
     order: ClassVar[int] = 80
 
@@ -122,6 +135,9 @@ class Counts:
             np.zeros((months + 1, areas, 2), np.int64),
             np.zeros((months + 1, areas)),
             np.zeros((months + 1, areas, len(STATES)), np.int64),
+            np.zeros((months + 1, areas, len(CONDITIONS), len(STATES), 2), np.int64),
+            np.zeros((months + 1, areas, len(SICK_DURATION_BANDS)), np.int64),
+            np.zeros((months + 1, areas, len(MENTAL_HEALTH), 2), np.int64),
         )
 
     def record(
@@ -139,6 +155,7 @@ class Counts:
         cells = np.zeros(areas * int(np.prod(sizes)), np.int64)
         flows = np.zeros(areas * len(STATES) ** 2, np.int64)
         wanting = np.zeros(areas * len(STATES), np.int64)
+        sick = np.zeros(areas * len(SICK_DURATION_BANDS), np.int64)
         kernels.count(
             pop.area,
             pop.state,
@@ -147,9 +164,12 @@ class Counts:
             np.array(list(columns.values()), np.int64),
             pop.work_limiting,
             pop.wants_work,
+            pop.months_out_of_work,
+            *SICK_DURATION_BANDS[1:],
             cells,
             flows,
             wanting,
+            sick,
             before is not None,
         )
         c = cells.reshape(areas, *sizes)
@@ -160,10 +180,15 @@ class Counts:
             present = np.take(c, condition.value, axis=axis_of[condition.column])
             self.health[month, :, k] = present.reshape(areas, -1).sum(axis=1)
             self.health_employed[month, :, k] = present[:, EMPLOYED].reshape(areas, -1).sum(axis=1)
+            self.health_by_state[month, :, k] = present.reshape(areas, len(STATES), -1, 2).sum(axis=2)
         healthy = c[(slice(None), slice(None), *([0] * len(columns)))]  # (areas, states, work-limiting)
         self.no_condition[month] = np.stack([healthy.sum(axis=(1, 2)), healthy[:, EMPLOYED].sum(axis=1)], 1)
         self.limiting[month] = c[..., 1].sum(axis=condition_axes)
         self.wanting[month] = wanting.reshape(areas, len(STATES))
+        self.sick_duration[month] = sick.reshape(areas, len(SICK_DURATION_BANDS))
+        mental, msk = axis_of["mental_health"], axis_of["msk"]
+        others = tuple(k for k in range(1, c.ndim) if k not in (mental, msk))
+        self.mental_by_msk[month] = c.sum(axis=others)
         if before is not None:
             self.flows[month] = flows.reshape(areas, len(STATES), len(STATES))
         if started is not None:

@@ -5,12 +5,15 @@ Each month a resident in state s faces competing hazards to the other states:
     job entry      (U, I -> E):  rate[s->E] x area job_entry x duration(months out of work)
                                  x work-limiting HR x age HR x exp(readiness_effect x (readiness - 0.5))
                                  x wanting work or not (inactive: model.dynamics.wanting)
-                                 x programme modifiers
-    to unemployment (E, I -> U): rate[s->U] x area unemployment (x job-exit modifiers when employed)
+                                 x condition factors (condition_factors) x programme modifiers
+                                 (long-term sick: x their decline with duration, sick_duration_factors)
+    to unemployment (E, I -> U): rate[s->U] x area unemployment (x job-exit modifiers when employed;
+                                 long-term sick: x sick_duration_factors)
     to inactivity, other (E, U -> IO): rate[s->I] (x job-exit modifiers when employed)
     to long-term sickness (E, U -> IS), work-limiting residents only:
                                  rate[s->I] x sickness HR x area sickness (x job-exit modifiers when employed)
-    job-exit modifiers:          fragile new job x 1 / work-limiting HR x age HR x programme modifiers
+    job-exit modifiers:          fragile new job x 1 / work-limiting HR x age HR x condition factors
+                                 x programme modifiers
 
 and leaves with probability 1 - exp(-total), the destination drawn in proportion to the hazards (one uniform
 per resident). A long-term sick resident who stops being work-limiting moves to inactive (other); an inactive
@@ -20,7 +23,10 @@ area's sickness hazard ratio.
 Sources: the rates are intercepts fitted so that the heterogeneous population reproduces the LFS gross flows
 (ONS 2013); duration dependence is the ONS ratio of 3.2 between the short- and long-term unemployed; new jobs
 end within 6 months with probability 0.40 (PAC HC 131, 2007-08); the work-limiting hazard ratio is fitted to
-the disability employment gap (CBP-7540). Age and readiness modifiers are assumptions (parameters.yaml).
+the disability employment gap (CBP-7540); the conditions' odds ratios to published employment rates by
+condition (calibration/targets/conditions.csv), and the long-term sick's further decline to the share of
+incapacity benefit claimants who had claimed for five years or more (PAC HC 404, 2010-11). Age and readiness
+modifiers are assumptions (parameters.yaml).
 """
 
 from __future__ import annotations
@@ -35,7 +41,15 @@ from model.config import economy
 from model.config.areas import AreaProfile
 from model.config.parameters import AREA_FACTORS, Parameters, area_factor_path
 from model.config.scenario import month_index
-from model.config.vocabulary import EARLIEST_MONTH, EMPLOYED, LATEST_MONTH, MENTAL_HEALTH, MH_SMI, UNEMPLOYED
+from model.config.vocabulary import (
+    EARLIEST_MONTH,
+    EMPLOYED,
+    LATEST_MONTH,
+    MENTAL_HEALTH,
+    MH_CMD,
+    MH_SMI,
+    UNEMPLOYED,
+)
 from model.core.components import Month
 from model.core.modifiers import Modifiers, rate
 from model.core.population import (
@@ -100,8 +114,9 @@ class EmploymentRates:
     readiness_effect: float
     workless_job_entry_ratio: float  # job entry from a workless household relative to others (households)
     wants_entry: np.ndarray  # (states, wants): wanting work or not (model.dynamics.wanting)
-    condition_entry: np.ndarray  # by mental-health group: job-entry factor (severe mental illness)
+    condition_entry: np.ndarray  # (mental-health group, musculoskeletal): job-entry factor by condition
     condition_exit: np.ndarray  # and job-exit factor for the employed
+    sick_duration: np.ndarray  # by months out of work, clipped: the long-term sick's further decline
     # (areas x states x work-limiting x ages, 4): the four base hazards, group modifiers applied
     by_group: np.ndarray
     employed_rows: np.ndarray  # rows of by_group whose state is employed
@@ -153,6 +168,7 @@ class EmploymentRates:
                 int(params["employment.duration.short_months"]),
                 int(params["employment.duration.long_months"]),
             ).astype(f32),
+            sick_duration=sick_duration_factors(params).astype(f32),
             tenure_exit=tenure.astype(f32),
             workless_job_entry_ratio=params["households.workless_job_entry_ratio"],
             work_limiting_entry=np.array([1.0, hr], f32),
@@ -192,18 +208,51 @@ class EmploymentRates:
 
 
 def condition_factors(params: Parameters) -> dict[str, np.ndarray]:
-    """Job-entry and job-exit factors by mental-health group: severe mental illness acts on work directly.
+    """Job-entry and job-exit factors by (mental-health group, musculoskeletal condition).
 
-    Its employment odds ratio OR (``employment.condition.smi_employment_or``, fitted so that the UK 2023
-    reference population's residents with SMI are employed at the rate published for adults in contact with
-    secondary mental health services) is split between the two: job entry x OR^w, job exit x OR^-(1-w), w
-    ``employment.condition.entry_share`` (assumption). No condition, and common mental disorder, 1 (CMD and
-    back pain act through work-limiting status only).
+    Conditions act on work directly, beyond the work-limiting status they may bring. Each condition's
+    employment odds ratio OR (``employment.condition.<smi|cmd|msk>_employment_or``, fitted in stage B: SMI to
+    the employment rate of adults in contact with secondary mental health services, CMD and back pain to the
+    employment rates of disabled people with a mental health condition as their main health problem and with a
+    musculoskeletal condition) is split between the two: job entry x OR^w, job exit x OR^-(1-w), w
+    ``employment.condition.entry_share`` (assumption). A resident with back pain and a mental disorder takes
+    both factors.
     """
-    odds, w = params["employment.condition.smi_employment_or"], params["employment.condition.entry_share"]
-    entry, exit_ = np.ones(len(MENTAL_HEALTH), np.float32), np.ones(len(MENTAL_HEALTH), np.float32)
-    entry[MH_SMI], exit_[MH_SMI] = odds**w, odds ** -(1 - w)
-    return {"condition_entry": entry, "condition_exit": exit_}
+    w = params["employment.condition.entry_share"]
+    mental = np.ones(len(MENTAL_HEALTH))
+    mental[MH_CMD] = params["employment.condition.cmd_employment_or"]
+    mental[MH_SMI] = params["employment.condition.smi_employment_or"]
+    odds = mental[:, None] * np.array([1.0, params["employment.condition.msk_employment_or"]])[None, :]
+    return {
+        "condition_entry": (odds**w).astype(np.float32),
+        "condition_exit": (odds ** -(1 - w)).astype(np.float32),
+    }
+
+
+def sick_duration_factors(params: Parameters) -> np.ndarray:
+    """Factor on the long-term sick's job entry and moves to unemployment by months out of work d.
+
+    1 up to ``employment.duration.long_months``, then (d / long_months)^-``sick_decline``, constant from
+    ``sick_until_months`` (the last index).
+    """
+    long = int(params["employment.duration.long_months"])
+    d = np.arange(int(params["employment.duration.sick_until_months"]) + 1, dtype=float)
+    return (np.maximum(d, long) / long) ** -params["employment.duration.sick_decline"]
+
+
+def sick_exit_profile(params: Parameters) -> np.ndarray:
+    """The long-term sick's labour-market exit hazard by months out of work against a new spell's.
+
+    The general duration dependence (:func:`duration_ratio_table`) times their further decline
+    (:func:`sick_duration_factors`), indexed by months and clipped at the last.
+    """
+    general = duration_ratio_table(
+        params["employment.duration.ratio"],
+        int(params["employment.duration.short_months"]),
+        int(params["employment.duration.long_months"]),
+    )
+    decline = sick_duration_factors(params)
+    return general[np.minimum(np.arange(len(decline)), len(general) - 1)] * decline
 
 
 def economy_factors(
@@ -344,6 +393,7 @@ def job_search(
         pop.readiness,
         table,
         rates.duration,
+        rates.sick_duration,
         np.float32(rates.readiness_effect),
         entry,
         has_entry,
@@ -351,6 +401,7 @@ def job_search(
         pop.wants_work,
         rates.wants_entry,
         pop.mental_health,
+        pop.msk,
         rates.condition_entry,
         out,
     )
@@ -392,6 +443,7 @@ def _run(
         np.zeros(n, np.bool_) if became is None else became,
         rates.by_group if table is None else table,
         rates.duration,
+        rates.sick_duration,
         rates.tenure_exit,
         np.float32(rates.readiness_effect),
         rates.sickness_hr,
@@ -401,6 +453,7 @@ def _run(
         pop.wants_work,
         rates.wants_entry,
         pop.mental_health,
+        pop.msk,
         rates.condition_entry,
         rates.condition_exit,
         np.ones(len(rates.sickness_hr), np.float32) if area_entry is None else area_entry,

@@ -186,21 +186,22 @@ def count_conditions(pop: Population, slots: np.ndarray) -> np.ndarray:
     return sum((has(pop, c.name, slots) for c in CONDITIONS), np.zeros(len(slots), np.uint8)).astype(np.uint8)
 
 
-def solve_onset(target: np.ndarray, recovery: np.ndarray, employed_share: np.ndarray, hr_workless: float):
-    """Monthly onset probability (employed) making the stationary prevalence equal ``target``.
+def solve_onset(target: np.ndarray, recovery: np.ndarray, groups: Sequence[tuple[np.ndarray, float]]):
+    """Monthly onset probability b (of the reference group) making the stationary prevalence equal ``target``.
 
-    For a two-state condition with onset probability b (employed), h*b (out of work) and recovery probability
-    r, the stationary prevalence averaged over employed share e is e*b/(b+r) + (1-e)*hb/(hb+r). Setting it to
-    P gives h(1-P) b^2 + r(e + (1-e)h - P(1+h)) b - P r^2 = 0, whose positive root is returned.
+    ``groups``: (weight, onset multiplier h) pairs whose weights sum to 1 in every cell. A two-state condition
+    with onset h*b and recovery r has stationary prevalence h*b / (h*b + r); the weighted sum rises with b,
+    so it is solved by bisection (to double precision) in every cell at once.
     """
     target = np.clip(np.asarray(target, dtype=float), 1e-9, 1 - 1e-9)
-    e = np.asarray(employed_share, dtype=float)
     r = np.asarray(recovery, dtype=float)
-    h = float(hr_workless)
-    a = h * (1 - target)
-    b = r * (e + (1 - e) * h - target * (1 + h))
-    c = -target * r**2
-    return (-b + np.sqrt(b**2 - 4 * a * c)) / (2 * a)
+    lo, hi = np.zeros(np.broadcast(target, r).shape), np.ones(np.broadcast(target, r).shape)
+    for _ in range(64):
+        b = (lo + hi) / 2
+        prevalence = sum(w * (h * b) / (h * b + r) for w, h in groups)
+        below = prevalence < target
+        lo, hi = np.where(below, b, lo), np.where(below, hi, b)
+    return (lo + hi) / 2
 
 
 @dataclass(frozen=True)
@@ -218,25 +219,44 @@ class HealthRates:
     work_limiting_onset: float
     onset_by_group: np.ndarray  # (groups, conditions): onset in registry order, one gather per month
     recovery_by_condition: np.ndarray  # float32, registry order
+    cmd_onset_by_msk: np.ndarray  # float32 [without back pain, with]: comorbidity's factor on CMD onset
 
     @classmethod
     def build(cls, profiles: Sequence[AreaProfile], params: Parameters) -> HealthRates:
         """Derive the rates for the run's areas (see the module docstring for the derivation)."""
         shape = (len(profiles), 2, AGES, 2)
         employed = np.array([p.state_shares()[0] for p in profiles])[:, None, None]
+        comorbidity = np.array([1.0, params["health.cmd.onset_hr_msk"]])
         onset, prevalence, recovery = {}, {}, {}
-        for c in CONDITIONS:
+        for c in sorted(CONDITIONS, key=lambda c: c is CMD):  # CMD last: its onset depends on back pain
             target, drift = c.target(profiles, params)
             recovery[c.key] = c.recovery(params)
             hr = params[f"health.{c.key}.onset_hr_workless"]
             target = np.clip(target, 1e-9, 0.95)
             # Cohort drift: onset must also supply the rise in prevalence with age (zero where flat).
             effective_recovery = recovery[c.key] + (0.0 if drift is None else drift) / target
-            base = solve_onset(target, effective_recovery, employed, hr)
+            # Groups by employment (onset x hr out of work) and, for CMD, back pain (x its comorbidity ratio).
+            with_msk = prevalence[MSK.key] if c is CMD else np.zeros(shape)
+            groups = [
+                (share * (m if has_msk else 1 - m), hr_w * comorbidity[has_msk] if c is CMD else hr_w)
+                for share, m, hr_w in (
+                    (employed, with_msk[..., 0], 1.0),
+                    (1 - employed, with_msk[..., 1], hr),
+                )
+                for has_msk in (0, 1)
+            ]
+            base = solve_onset(target, effective_recovery, groups)
             on = np.empty(shape)
             on[..., 0], on[..., 1] = base, np.minimum(base * hr, 1.0)
             onset[c.key] = on.astype(np.float32)
-            prevalence[c.key] = on / (on + effective_recovery[..., None])
+            r = effective_recovery[..., None]
+            if c is CMD:  # averaged over back pain, for drawing the initial population
+                prevalence[c.key] = sum(
+                    (with_msk if k else 1 - with_msk) * (on * comorbidity[k]) / (on * comorbidity[k] + r)
+                    for k in (0, 1)
+                )
+            else:
+                prevalence[c.key] = on / (on + r)
         if CONDITIONS.names()[:2] != (CMD.name, SMI.name):
             raise ValueError("the mental-health conditions must come first in the condition registry")
         stacked = np.stack([onset[c.key].ravel() for c in CONDITIONS], axis=1)
@@ -248,6 +268,7 @@ class HealthRates:
             params["health.work_limiting.onset_probability"],
             stacked,
             by_condition,
+            comorbidity.astype(np.float32),
         )
 
 
@@ -291,6 +312,8 @@ def step(
         pop.months_limited,
         rates.onset_by_group,
         rates.recovery_by_condition,
+        rates.cmd_onset_by_msk,
+        pop.msk,
         np.float32(rates.work_limiting_onset),
         keys,
         tuple(_ONE if m is None else m for m in multipliers),

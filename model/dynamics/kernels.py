@@ -29,15 +29,17 @@ from model.dynamics.households import HEAD, NON_DEPENDANT, PARTNER, SHARER
 @nb.njit(cache=True, nogil=True)
 def health(
     area, male, age_months, state, mental, binary, work_limiting, months_limited,
-    onset, recovery, work_limiting_onset, keys,
+    onset, recovery, cmd_onset_by_msk, msk, work_limiting_onset, keys,
     recovery_mult, has_recovery_mult, became,
 ):  # fmt: skip
     """One month of health for every resident; ``became`` flags those who became work-limiting.
 
     ``onset`` (groups, conditions) is indexed by (area, sex, age, out of work) and by condition in registry
-    order: CMD, SMI, then the binary conditions held in the columns of ``binary``. ``keys``: the stream keys
-    of mental health, each binary condition, then work-limiting onset. ``recovery_mult``: per-resident
-    programme hazard ratios on CMD recovery and each binary condition's recovery (used where ``has_*``).
+    order: CMD, SMI, then the binary conditions held in the columns of ``binary``; CMD onset is multiplied by
+    ``cmd_onset_by_msk[msk]`` (comorbidity with back pain, as held at the month's start). ``keys``: the
+    stream keys of mental health, each binary condition, then work-limiting onset. ``recovery_mult``:
+    per-resident programme hazard ratios on CMD recovery and each binary condition's recovery (used where
+    ``has_*``).
     """
     nb_binary = len(binary)
     key_wl = keys[1 + nb_binary]
@@ -52,7 +54,7 @@ def health(
         new_mh = mh
         new_onset = False
         if mh == MH_NONE:
-            p_cmd = onset[g, 0]
+            p_cmd = onset[g, 0] * cmd_onset_by_msk[msk[i]]
             if u < p_cmd:
                 new_mh = MH_CMD
             elif u < p_cmd + onset[g, 1]:
@@ -101,9 +103,9 @@ def health(
 @nb.njit(cache=True, nogil=True)
 def job_search(
     area, work_limiting, age_months, state, months_out, readiness,
-    by_group, duration, readiness_effect, entry_mult, has_entry_mult,
+    by_group, duration, sick_duration, readiness_effect, entry_mult, has_entry_mult,
     household, workers, household_entry, has_household, wants, wants_entry,
-    mental, condition_entry, out,
+    mental, msk, condition_entry, out,
 ):  # fmt: skip
     """Add each area's job search to ``out``: the job-entry hazards of its residents out of work.
 
@@ -115,7 +117,7 @@ def job_search(
     against each other in tests/dynamics/test_labour_demand.py.
     """
     half = np.float32(0.5)
-    last_duration = len(duration) - 1
+    last_duration, last_sick = len(duration) - 1, len(sick_duration) - 1
     for i in range(len(area)):
         old = state[i]
         if old == EMPLOYED or (old == INACTIVE_SICK and work_limiting[i] == 0):
@@ -130,17 +132,19 @@ def job_search(
             entry *= entry_mult[i]
         if has_household:
             entry *= household_entry[area[i], 1 if workers[household[i]] == 0 else 0]
-        entry *= wants_entry[old, wants[i]] * condition_entry[mental[i]]
+        if old == INACTIVE_SICK:
+            entry *= sick_duration[min(months_out[i], last_sick)]
+        entry *= wants_entry[old, wants[i]] * condition_entry[mental[i], msk[i]]
         out[area[i]] += entry * np.exp(readiness_effect * (readiness[i] - half))
 
 
 @nb.njit(cache=True, nogil=True)
 def employment(
     area, work_limiting, age_months, state, months_out, tenure, readiness, became,
-    by_group, duration, tenure_exit, readiness_effect, sickness_hr, key_moves, key_sick,
+    by_group, duration, sick_duration, tenure_exit, readiness_effect, sickness_hr, key_moves, key_sick,
     entry_mult, has_entry_mult, exit_mult, has_exit_mult,
     household, workers, household_entry, has_household, wants, wants_entry,
-    mental, condition_entry, condition_exit, area_entry,
+    mental, msk, condition_entry, condition_exit, area_entry,
     before, started, left, hazards, move,
 ):  # fmt: skip
     """One month of employment moves for every resident; returns (job starts, job exits).
@@ -151,18 +155,19 @@ def employment(
     (the group's base hazard, from state, area, work-limiting status and age, x duration out of work x
     exp(readiness effect x (readiness - 0.5)) x programme hazard ratios x, with households, the area's factor
     for living in a workless household or not, ``household_entry[area, workless]`` x wanting work or not,
-    ``wants_entry[state, wants]`` x the mental-health group's ``condition_entry[mental]`` x the area's
-    competition for openings, ``area_entry[area]``, 1 with openings unlimited) and to unemployment,
-    inactivity and sickness (the group's base hazards x the fragile-new-job factor by tenure x, for the
-    employed, ``condition_exit[mental]`` and programme hazard ratios on job exit); they leave with
+    ``wants_entry[state, wants]`` x the conditions' ``condition_entry[mental, msk]`` x the area's competition
+    for openings, ``area_entry[area]``, 1 with openings unlimited) and to unemployment, inactivity and
+    sickness (the group's base hazards x the fragile-new-job factor by tenure x, for the employed,
+    ``condition_exit[mental, msk]`` and programme hazard ratios on job exit; the long-term sick's job entry
+    and moves to unemployment also decline with months out of work, ``sick_duration``); they leave with
     probability 1 - exp(-total), one draw deciding whether and where. ``before`` receives each state before
     the move; ``started`` and ``left`` the slots of job starts and exits, in slot order. With ``move`` False
     nothing moves and ``hazards`` (residents, 4) receives each resident's four hazards instead (diagnostics
     and tests; the same arithmetic).
     """
     n_started = n_left = 0
-    last_duration, last_tenure = len(duration) - 1, len(tenure_exit) - 1
-    half = np.float32(0.5)
+    last_duration, last_tenure, last_sick = len(duration) - 1, len(tenure_exit) - 1, len(sick_duration) - 1
+    half, zero = np.float32(0.5), np.float32(0.0)
     # The largest readiness factor on job entry (readiness within [0, 1]), with a margin for rounding.
     readiness_bound = np.float32(np.exp(abs(readiness_effect) * 0.5) * 1.0001)
     for i in range(len(area)):
@@ -183,19 +188,25 @@ def employment(
             + age_months[i] // 12
             - ENTRY_AGE_YEARS
         )
-        entry = by_group[g, 0] * duration[min(months_out[i], last_duration)]
-        if has_entry_mult:
-            entry *= entry_mult[i]
-        if has_household and old != EMPLOYED:
-            entry *= household_entry[area[i], 1 if workers[household[i]] == 0 else 0]
-        entry *= wants_entry[old, wants[i]] * condition_entry[mental[i]]
-        entry *= area_entry[area[i]]
         job_exit = tenure_exit[min(tenure[i], last_tenure)]
-        if old == EMPLOYED:
-            job_exit *= condition_exit[mental[i]]
+        if old == EMPLOYED:  # no job entry (the group's base hazard is 0): its factors are skipped
+            entry = zero
+            job_exit *= condition_exit[mental[i], msk[i]]
             if has_exit_mult:
                 job_exit *= exit_mult[i]
+        else:
+            entry = by_group[g, 0] * duration[min(months_out[i], last_duration)]
+            if has_entry_mult:
+                entry *= entry_mult[i]
+            if has_household:
+                entry *= household_entry[area[i], 1 if workers[household[i]] == 0 else 0]
+            entry *= wants_entry[old, wants[i]] * condition_entry[mental[i], msk[i]]
+            entry *= area_entry[area[i]]
         to_u, to_i, to_s = by_group[g, 1] * job_exit, by_group[g, 2] * job_exit, by_group[g, 3] * job_exit
+        if old == INACTIVE_SICK:
+            sick = sick_duration[min(months_out[i], last_sick)]
+            entry *= sick
+            to_u *= sick
         if move:
             # Leaving has probability 1 - exp(-total) < total <= the total with the largest readiness factor:
             # a draw above that bound stays, exactly, without computing the exponentials.
@@ -263,11 +274,11 @@ def wanting(state, before, wants, share, turnover, key):
 
 
 @nb.njit(cache=True, nogil=True)
-def readiness(state, value, target, reversion, gain, has_gain):
-    """Readiness reverts towards its state's target, gains programmes' additions, stays within [0, 1]."""
+def readiness(state, wants, value, target, reversion, gain, has_gain):
+    """Readiness reverts towards ``target[state, wants]``, adds programmes' gains, stays within [0, 1]."""
     zero, one = np.float32(0.0), np.float32(1.0)
     for i in range(len(state)):
-        r = value[i] + reversion * (target[state[i]] - value[i])
+        r = value[i] + reversion * (target[state[i], wants[i]] - value[i])
         if has_gain:
             r += gain[i]
         value[i] = min(max(r, zero), one)

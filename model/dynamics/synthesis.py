@@ -2,15 +2,19 @@
 
 For each area the joint distribution follows its published figures and the model's own dynamics:
 
-- age uniform over 16-64 (assumption: no single-year age data in the sources) and sex by
-  ``demography.male_share``;
+- age by the area's five-year bands from the mid-year estimates, even within a band (uniform over 16-64
+  where an area has none), as it is to be at the scenario's start: a resident is drawn that much younger than
+  the burn-in's months, or, where that is under 16, as old as someone leaving at 65 during the burn-in, whose
+  slot's entrant then reaches that age; sex by ``demography.male_share`` (the source gives persons only);
 - employment state from the area's employment, unemployment, inactivity and sickness-inactivity rates;
 - each health condition with its stationary probability for the resident's area, sex, age and employment
   state (so conditions are more common out of work, as the onset hazards imply);
 - residents inactive through long-term sickness always have a work-limiting condition (conditions are
   redrawn until at least one is present); other residents with k conditions are work-limiting with
   probability 1 - (1 - q)^k, q the chance that a condition episode is work-limiting;
-- time out of work and job tenure geometric at the state's reference exit hazard;
+- time out of work and job tenure geometric at the state's reference exit hazard; for the long-term sick,
+  the stationary stock's distribution under that hazard with their duration dependence (:func:`sick_months`),
+  at most their months since 16;
 - readiness Beta-distributed around the state's target;
 - pay for those in work from the area's ASHE 2023 distribution (lognormal through the median and lower
   quartile), hours part-time with the part-time share (:mod:`model.dynamics.earnings`);
@@ -29,9 +33,10 @@ import numpy as np
 from model.config.areas import AreaProfile
 from model.config.parameters import Parameters
 from model.config.vocabulary import CONDITIONS, EMPLOYED, INACTIVE_SICK, MH_CMD, MH_SMI
-from model.core.population import AGES, ENTRY_AGE_YEARS, EXIT_AGE_YEARS, MAX_MONTHS, Population
+from model.core.population import AGES, ENTRY_AGE_YEARS, MAX_MONTHS, Population
 from model.core.streams import stream
 from model.dynamics.earnings import PayRules
+from model.dynamics.employment import sick_exit_profile
 from model.dynamics.health import CMD, SMI, HealthRates
 from model.dynamics.readiness import ReadinessRules
 from model.dynamics.wanting import WantsRules
@@ -48,11 +53,17 @@ def draw_residents(
     rng: np.random.Generator,
     age_months: np.ndarray | None = None,
 ) -> Population:
-    """Draw residents for the given area indices (ages uniform over 16-64 unless ``age_months`` is given)."""
+    """Draw residents for the given area indices (ages by the area's age bands unless ``age_months``)."""
     n = len(area)
     area = area.astype(np.uint8)
     if age_months is None:
-        age_months = rng.integers(ENTRY_AGE_YEARS * 12, EXIT_AGE_YEARS * 12, n)
+        u, years = rng.random(n), np.empty(n, np.int64)
+        for k, profile in enumerate(profiles):
+            here = area == k
+            years[here] = np.searchsorted(np.cumsum(profile.age_weights()), u[here], side="right")
+        at_start = np.minimum(years, AGES - 1) * 12 + rng.integers(0, 12, n)  # months past 16 at the start
+        burn_in = int(params["simulation.burn_in_months"])
+        age_months = ENTRY_AGE_YEARS * 12 + (at_start - burn_in) % (AGES * 12)
     male = (rng.random(n) < params["demography.male_share"]).astype(np.uint8)
 
     cum = np.cumsum([p.state_shares() for p in profiles], axis=1)
@@ -84,7 +95,11 @@ def draw_residents(
     employed = state == EMPLOYED
     initial_readiness = readiness.initial(state, rng)
     hourly, hours = pay.draw(area, work_limiting, rng.random(n), rng.random(n), entrant=False)
-    wants_work = wanting.initial(state, rng)  # drawn last: every earlier draw is as before it existed
+    wants_work = wanting.initial(state, rng)
+    months[sick] = np.minimum(
+        sick_months(i_exit, sick_exit_profile(params), rng.random(len(sick))),
+        age_months[sick] - ENTRY_AGE_YEARS * 12 + 1,
+    )
     return Population(
         area=area,
         age_months=age_months,
@@ -128,3 +143,18 @@ SYNTHESIS = stream("synthesis", "the initial population: ages, sexes, states, co
 def area_sizes(profiles: Sequence[AreaProfile], scale: float) -> list[int]:
     """Simulated residents per area: the published 16-64 population times ``scale``, at least one."""
     return [max(round(p.population_16_64 * scale), 1) for p in profiles]
+
+
+def sick_months(exit_hazard: float, profile: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Months out of work of residents drawn inactive through long-term sickness (inverse transform of u).
+
+    A stationary stock holds spells of length d in proportion to their survival S(d) = exp(-sum of the exit
+    hazards of months 1..d-1); the hazard of month k is ``exit_hazard`` x ``profile[min(k, last)]`` (their
+    duration dependence, :func:`model.dynamics.employment.sick_exit_profile`). Spells are cut at 100 years
+    (the caller caps them at age).
+    """
+    d = np.arange(1, 1201)
+    hazard = exit_hazard * profile[np.minimum(d, len(profile) - 1)]
+    survival = np.exp(-np.concatenate([[0.0], np.cumsum(hazard)[:-1]]))
+    cdf = np.cumsum(survival)
+    return 1 + np.searchsorted(cdf / cdf[-1], u)

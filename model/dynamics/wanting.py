@@ -1,16 +1,18 @@
 """Wanting to work: who of the out of work wants a job, how it changes, and what it does to job finding.
 
-- The ILO unemployed want work by definition; of the inactive, a share by reason wants a job
-  (``employment.wants_work.share_inactive_sick``: 23.3% of the long-term sick, LFS June-August 2022,
-  PQ HL2772; ``share_inactive_other``: 18.0% of the other inactive, derived from the LFS levels of 2022).
-- A resident entering an inactive state wants work with that state's share; each month an inactive resident's
-  wish is drawn again with probability ``turnover`` (assumption), so it changes over time; employed residents
-  keep theirs (it is read only out of work).
+- The ILO unemployed want work by definition; of the inactive, a share by reason wants a job: the LFS has
+  23.3% of the long-term sick (June-August 2022, PQ HL2772) and 18.0% of the other inactive (derived from
+  the LFS levels of 2022) in the stock (calibration/targets/wants_work.csv).
+- A resident entering an inactive state wants work with that state's entry share
+  (``employment.wants_work.share_inactive_sick``, ``share_inactive_other``: fitted in stage B so that the
+  stocks hold the LFS shares, as those who want work leave faster); each month an inactive resident's wish is
+  drawn again with probability ``turnover`` (assumption), so it changes over time; employed residents keep
+  theirs (it is read only out of work). Wanting work also moves readiness (:mod:`model.dynamics.readiness`).
 - Job entry: an inactive resident who wants work finds it at ``entry_hr`` (assumption) times the rate of one
-  who does not. The state's intercept is divided by ``entry_hr`` x p + 1 - p, p its share, so that residents
-  at the LFS share keep the state's job-entry rate; calibration fits the intercepts with this in place. The
-  factors are constants (not renormalised month by month): one resident's wish never moves another's job
-  finding, so common random numbers hold.
+  who does not. The state's intercept is divided by ``entry_hr`` x p + 1 - p, p its entry share, so that
+  residents at that share keep the state's job-entry rate; calibration fits the intercepts with this in
+  place. The factors are constants (not renormalised month by month): one resident's wish never moves
+  another's job finding, so common random numbers hold.
 - Programmes can require it (``eligibility.wants_work``); IPS does by default, as its fidelity scale does.
 """
 

@@ -9,7 +9,10 @@ A. National flows (UK, Apr-Jun 2013 stocks): the six hazard intercepts of the re
    gross flow rates (calibration/targets/national_flows.csv) and the long-term sick share of the inactive.
 B. Disability (UK, 2023): the work-limiting hazard ratio and the chance a condition episode is work-limiting,
    so that 24% of residents are work-limiting and 54.2% of them employed (calibration/targets/disability.csv);
-   the UK-2023 area factors hold the UK employment, unemployment and sickness-inactivity rates meanwhile.
+   and each parameter calibration/targets/conditions.csv and wants_work.csv name (the conditions' employment
+   odds ratios; the shares entering inactivity who want work) to its target there; rows naming none are
+   checks. The UK-2023
+   area factors hold the UK employment, unemployment and sickness-inactivity rates meanwhile.
    A and B alternate until neither moves.
 C. Areas: for each area and data year, the three area factors (job entry, unemployment, sickness) so that the
    area's baseline holds its published employment, unemployment and sickness-inactivity rates.
@@ -92,11 +95,6 @@ from model.programmes.programme import Programme
 FITTED = Path(__file__).resolve().parents[1] / "data" / "fitted"
 REPORT = REPO / "calibration" / "fit_report.csv"
 FLOWS = ("E_U", "E_I", "U_E", "U_I", "I_E", "I_U")
-STAGE_B_PARAMETERS = (
-    "employment.work_limiting_hr",
-    "health.work_limiting.onset_probability",
-    "employment.condition.smi_employment_or",
-)
 
 
 # ------------------------------------------------------------------------------------------------ moments
@@ -132,7 +130,10 @@ def stock_rates(counts: Counts) -> dict[str, np.ndarray]:
     }
 
 
-SMI = CONDITIONS.names().index("severe_mental_illness")  # its place on the recorded health axis
+CMD, SMI, MSK = (  # places on the recorded health axis
+    CONDITIONS.names().index(name)
+    for name in ("common_mental_disorder", "severe_mental_illness", "musculoskeletal")
+)
 
 
 def moments(counts: Counts) -> dict[str, float]:
@@ -149,7 +150,23 @@ def moments(counts: Counts) -> dict[str, float]:
         "employment_rate_work_limiting": limiting[EMPLOYED] / limiting.sum(),
         "employment_rate_not_work_limiting": (s[EMPLOYED] - limiting[EMPLOYED]) / (n - limiting.sum()),
         "employment_rate_smi": counts.health_employed[1:, :, SMI].sum() / counts.health[1:, :, SMI].sum(),
+        "employment_rate_cmd": counts.health_employed[1:, :, CMD].sum() / counts.health[1:, :, CMD].sum(),
+        "sick_share_out_5_years": counts.sick_duration[1:, :, -1].sum() / counts.sick_duration[1:].sum(),
     }
+    wanting = counts.wanting[1:].sum(axis=(0, 1)).astype(float)
+    out["wants_work_rate_inactive_sick"] = wanting[INACTIVE_SICK] / s[INACTIVE_SICK]
+    out["wants_work_rate_inactive_other"] = wanting[INACTIVE_OTHER] / s[INACTIVE_OTHER]
+    inactive = [INACTIVE_SICK, INACTIVE_OTHER]
+    out["wants_work_rate_inactive"] = wanting[inactive].sum() / s[inactive].sum()
+    pairs = counts.mental_by_msk[1:].sum(axis=(0, 1)).astype(float)  # (mental-health group, back pain)
+    cmd_odds = pairs[MH_CMD] / (pairs.sum(axis=0) - pairs[MH_CMD])
+    out["cmd_odds_ratio_msk"] = cmd_odds[1] / cmd_odds[0]
+    by_state = counts.health_by_state[1:].sum(axis=(0, 1)).astype(float)  # (conditions, states, limiting)
+    for name, k in (("cmd", CMD), ("msk", MSK)):
+        out[f"employment_rate_work_limiting_{name}"] = by_state[k, EMPLOYED, 1] / by_state[k, :, 1].sum()
+    inactive_msk, with_msk = by_state[MSK, inactive].sum(), by_state[MSK].sum()
+    out["inactivity_rate_msk"] = inactive_msk / with_msk
+    out["inactivity_rate_no_msk"] = (s[inactive].sum() - inactive_msk) / (n - with_msk)
     out.update({f"flow.{k}": v for k, v in flow_rates(counts).items()})
     return out
 
@@ -173,6 +190,18 @@ class Evaluator:
         """Simulate the baseline with ``params``; return its moments."""
         scenario = reference_scenario(self.profile, self.sample, self.seed, self.horizon)
         return moments(simulate_reference(scenario, self.profile, params))
+
+
+def _further_target(row: dict[str, str]) -> Target:
+    """A row of stage B's further targets (conditions.csv, wants_work.csv): a share or a ratio."""
+    value = float(row["value"])
+    return Target(row["target"], value, float(row["tolerance"]), "logit" if 0 < value < 1 else "log")
+
+
+def _transform(params: Parameters, path: str) -> str:
+    """How the solver moves an unknown: a share on the logit scale, anything else on the log scale."""
+    entry = params.entry(path)
+    return "logit" if (entry.min, entry.max) == (0.0, 1.0) else "log"
 
 
 def _area_targets(profile: AreaProfile) -> list[Target]:
@@ -222,21 +251,55 @@ IPS_PARAMETER = {
 }
 
 
+# Populations (seeds seed + k) pooled per fitted risk ratio: one population's SMI ratio varies by 0.17 between
+# seeds at 1.5 million residents (measured over four seeds), as few residents with SMI want work.
+TRIAL_POPULATIONS = 4
+
+
+def ips_cohorts(
+    context: RunContext,
+    programme: Programme,
+    rows: Sequence[dict],
+    seed: int,
+    populations: int = TRIAL_POPULATIONS,
+    size: int | None = None,
+) -> list[list[Cohort]]:
+    """Each trial's cohorts (one list per row): its group in each of ``populations`` populations.
+
+    Population k is burned in with seed ``seed + k`` (one held at a time); its cohort is randomised 1:1 and
+    holds at most ``size`` residents.
+    """
+    cohorts: list[list[Cohort]] = [[] for _ in rows]
+    for k in range(populations):
+        pop = burned_in_population(context, Streams(seed + k, 0))
+        for row, found in zip(rows, cohorts, strict=True):
+            base = draw_cohort(pop, programme, int(row["months"]), None, Streams(seed + k, 0))
+            members = np.flatnonzero(base.population.mental_health == IPS_GROUPS[row["group"]])[:size]
+            found.append(Cohort(base.population.take(members), base.treated[members]))
+    return cohorts
+
+
 def ips_trial_ratio(
     context: RunContext,
-    cohort: Cohort,
+    cohorts: Sequence[Cohort],
     programme: Programme,
-    group: str,
     hazard_ratio: float,
     row: dict,
     seed: int,
 ) -> float:
-    """Risk ratio of the target outcome in an emulated IPS trial with the given job-entry hazard ratio."""
+    """Risk ratio of the target outcome in emulated IPS trials with the given job-entry hazard ratio.
+
+    Pooled over the cohorts (their arms' means averaged, then divided); cohort k is followed with the streams
+    of ``(seed + k, 1)``.
+    """
     effect = EffectSpec.model_validate({"hazard_ratio": hazard_ratio, "while": "pre_employment"})
     trial = replace(programme, effects={**programme.effects, "employment.job_entry": effect})
-    months = int(row["months"])
-    panel = follow(context, cohort, trial, months, Streams(seed, 1))
-    return outcomes(panel, cohort.treated)["ratio"][row["outcome"]]
+    months, outcome = int(row["months"]), row["outcome"]
+    arms = np.zeros(2)
+    for k, cohort in enumerate(cohorts):
+        result = outcomes(follow(context, cohort, trial, months, Streams(seed + k, 1)), cohort.treated)
+        arms += [result["programme"][outcome], result["usual"][outcome]]
+    return float(arms[0] / arms[1])
 
 
 def fit_ips_effects(
@@ -256,16 +319,13 @@ def fit_ips_effects(
     )
     context = RunContext.build(scenario, params, [reference], [reference_housing(reference)])
     programme = context.programmes[0]
-    pop = burned_in_population(context, Streams(seed, 0))
+    rows = list(targets.values())
     fitted, report = {}, []
-    for row in targets.values():
+    for row, cohorts in zip(rows, ips_cohorts(context, programme, rows, seed, size=cohort_size), strict=True):
         group = row["group"]
-        base = draw_cohort(pop, programme, int(row["months"]), None, Streams(seed, 0))
-        members = np.flatnonzero(base.population.mental_health == IPS_GROUPS[group])[:cohort_size]
-        cohort = Cohort(base.population.take(members), base.treated[members])
 
-        def ratio(hr: float, row=row, group=group, cohort=cohort) -> float:
-            return ips_trial_ratio(context, cohort, programme, group, hr, row, seed)
+        def ratio(hr: float, row=row, cohorts=cohorts) -> float:
+            return ips_trial_ratio(context, cohorts, programme, hr, row, seed)
 
         values = {}
         for key in ("value", "low", "high"):
@@ -288,7 +348,7 @@ def fit_ips_effects(
                 "difference": round(achieved - float(row["value"]), 6),
                 "tolerance": 0.02,
                 "within_tolerance": abs(achieved - float(row["value"])) <= 0.02,
-                "cohort_per_arm": int(cohort.treated.sum()),
+                "cohort_per_arm": int(cohorts[0].treated.sum()),
             }
         )
     return fitted, report
@@ -343,7 +403,8 @@ def calibrate(
     uk2013, uk2023 = references[("United Kingdom", 2013)], references[("United Kingdom", 2023)]
     flows = read_targets("national_flows.csv", targets_dir)
     disability = read_targets("disability.csv", targets_dir)
-    conditions = read_targets("conditions.csv", targets_dir)
+    # Stage B's further targets: each row naming a parameter fits it; the others are checks.
+    further = read_targets("conditions.csv", targets_dir) | read_targets("wants_work.csv", targets_dir)
     fitted: dict[str, float] = {}
     factors: dict[tuple[str, int, str], float] = {}
     rows: list[dict[str, object]] = []
@@ -357,11 +418,12 @@ def calibrate(
             Target(f"flow.{k}", float(flows[f"flow.{k}"]["value"]), 0.01 * float(flows[f"flow.{k}"]["value"]))
             for k in FLOWS
         ] + [Target("sick_share_of_inactive", s / (s + i), 0.002, "logit")]
-        stage_b_unknowns = [
+        fitted_further = [c for c in further.values() if c["parameter"]]
+        stage_b_unknowns = [  # one per target, in the targets' order
             *_area_unknowns(uk2023),
             ("employment.work_limiting_hr", "log"),
             ("health.work_limiting.onset_probability", "logit"),
-            ("employment.condition.smi_employment_or", "log"),
+            *((c["parameter"], _transform(params, c["parameter"])) for c in fitted_further),
         ]
         rate = float(disability["employment_rate_work_limiting"]["value"])
         prevalence = float(disability["work_limiting_prevalence"]["value"])
@@ -369,10 +431,7 @@ def calibrate(
             *_area_targets(uk2023),
             Target("employment_rate_work_limiting", rate, 0.002, "logit"),
             Target("work_limiting_prevalence", prevalence, 0.002, "logit"),
-            *(
-                Target(f"employment_rate_{c['group']}", float(c["value"]), float(c["tolerance"]), "logit")
-                for c in conditions.values()
-            ),
+            *(_further_target(c) for c in fitted_further),
         ]
         evaluate_a = Evaluator(uk2013, sample, seed, horizon)
         evaluate_b = Evaluator(uk2023, sample, seed, horizon)
@@ -386,7 +445,7 @@ def calibrate(
         else:
             raise RuntimeError("stages A and B did not settle in 6 rounds")
         fitted |= {p: params[p] for p, _ in stage_a_unknowns}
-        fitted |= {p: params[p] for p in STAGE_B_PARAMETERS}
+        fitted |= {p: params[p] for p, _ in stage_b_unknowns[len(_area_unknowns(uk2023)) :]}
         factors |= {(uk2013.name, uk2013.data_year, f): 1.0 for f in AREA_FACTORS}
         factors |= {
             (uk2023.name, uk2023.data_year, p.rsplit(".", 1)[1]): params[p] for p, _ in _area_unknowns(uk2023)
@@ -399,6 +458,11 @@ def calibrate(
             float(disability["employment_rate_not_work_limiting"]["tolerance"]),
         )
         rows.append(report_row("B disability (check)", uk2023, check, achieved_b))
+        rows += [
+            report_row("B further (check)", uk2023, _further_target(c), achieved_b)
+            for c in further.values()
+            if not c["parameter"]
+        ]
 
     if "areas" in stages:
         log("Stage C: area factors")
@@ -457,7 +521,7 @@ def calibrate(
         rows += economy_rows
 
     written = _write_fitted(fitted_dir, fitted, factors, sample, seed, horizon)
-    written += _write_report(report_path, rows, replace_stages={r["stage"] for r in rows})
+    written += _write_report(report_path, rows, replace_stages={_letter(r["stage"]) for r in rows})
     for path in (fitted_dir / "parameters.csv", fitted_dir / "area_factors.csv", report_path):
         log(f"{'Wrote' if path in written else 'Unchanged (left as it was):'} {path}")
     return report_path
@@ -506,14 +570,22 @@ def _read_fitted(directory: Path) -> tuple[dict[str, float], dict[tuple[str, int
     return params, factors
 
 
+def _letter(stage: object) -> str:
+    """The stage's letter from a report row's stage ("C area flows (check)": C)."""
+    return str(stage).split()[0]
+
+
 def _write_report(path: Path, rows: list[dict[str, object]], replace_stages: set[str]) -> list[Path]:
-    """Write the fit report, keeping the package report's rows of stages not rerun, if it changed."""
+    """Write the fit report, keeping the package report's rows of stages not rerun, if it changed.
+
+    ``replace_stages``: the letters of the stages rerun (a row's stage starts with its letter).
+    """
     import io
 
     kept = []
     if REPORT.exists():
         with REPORT.open(encoding="utf-8", newline="") as handle:
-            kept = [r for r in csv.DictReader(handle) if r["stage"] not in replace_stages]
+            kept = [r for r in csv.DictReader(handle) if _letter(r["stage"]) not in replace_stages]
     columns = list(dict.fromkeys([*(kept[0] if kept else {}), *(k for r in rows for k in r)]))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", restval="")

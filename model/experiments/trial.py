@@ -27,11 +27,11 @@ from model.experiments.executors import Executor, Interrupted, PartialResult, Se
 from model.programmes.programme import Programme
 
 COHORT = stream("trial.cohort", "a trial's sample of eligible residents and their randomisation")
+FOLLOW_UPS = (6, 12, 18, 24, 60)  # months at which employment is reported (the trials' follow-up times)
 OUTCOMES = (
     "ever_employed",
-    "employed_6m",
-    "employed_12m",
-    "employed_18m",
+    *(f"employed_{k}m" for k in FOLLOW_UPS),
+    *(f"ever_employed_{k}m" for k in FOLLOW_UPS),
     "mean_months_employed",
     "median_months_to_first_job",
 )
@@ -86,6 +86,10 @@ def follow(
 def outcomes(panel: np.ndarray, treated: np.ndarray) -> dict[str, dict[str, float]]:
     """Outcomes per arm ("programme", "usual") and their ratios ("ratio") from an employment panel."""
     months = panel.shape[0]
+
+    def at(series: np.ndarray, month: int) -> float:  # the share in month ``month``, NaN if not followed
+        return float(series[month - 1].mean()) if months >= month else np.nan
+
     result: dict[str, dict[str, float]] = {}
     for arm, members in (("programme", treated), ("usual", ~treated)):
         p = panel[:, members]
@@ -93,9 +97,8 @@ def outcomes(panel: np.ndarray, treated: np.ndarray) -> dict[str, dict[str, floa
         first = np.argmax(p, axis=0)[ever[-1]] + 1  # month of first job, among those who found one
         result[arm] = {
             "ever_employed": float(ever[-1].mean()),
-            "employed_6m": float(p[5].mean()) if months >= 6 else np.nan,
-            "employed_12m": float(p[11].mean()) if months >= 12 else np.nan,
-            "employed_18m": float(p[17].mean()) if months >= 18 else np.nan,
+            **{f"employed_{k}m": at(p, k) for k in FOLLOW_UPS},
+            **{f"ever_employed_{k}m": at(ever, k) for k in FOLLOW_UPS},
             "mean_months_employed": float(p.sum(axis=0).mean()),
             "median_months_to_first_job": float(np.median(first)) if len(first) else np.nan,
         }

@@ -29,9 +29,31 @@ def setup():
 
 def test_solve_onset_gives_the_target_stationary_prevalence():
     target, recovery, employed, hr = np.array([0.17, 0.05]), np.array([0.04, 0.02]), np.array([0.7, 0.5]), 1.5
-    b = health.solve_onset(target, recovery, employed, hr)
+    b = health.solve_onset(target, recovery, [(employed, 1.0), (1 - employed, hr)])
     stationary = employed * b / (b + recovery) + (1 - employed) * hr * b / (hr * b + recovery)
     np.testing.assert_allclose(stationary, target, rtol=1e-10)
+    # The closed form of the two-group case (the quadratic's positive root) agrees.
+    a, bb, c = (
+        hr * (1 - target),
+        recovery * (employed + (1 - employed) * hr - target * (1 + hr)),
+        -target * recovery**2,
+    )
+    np.testing.assert_allclose(b, (-bb + np.sqrt(bb**2 - 4 * a * c)) / (2 * a), rtol=1e-10)
+
+
+def test_cmd_prevalence_holds_its_target_with_back_pain_raising_its_onset(setup):
+    """Comorbidity moves CMD onset towards residents with back pain without changing CMD's prevalence."""
+    context, _ = setup
+    rates = context.health
+    k = context.params["health.cmd.onset_hr_msk"]
+    assert rates.cmd_onset_by_msk.tolist() == pytest.approx([1.0, k])
+    e = context.profiles[0].state_shares()[0]
+    m, r = rates.prevalence["msk"], rates.recovery["cmd"]
+    on = rates.onset["cmd"].astype(float)
+    cmd = sum((m if j else 1 - m) * on * f / (on * f + r) for j, f in enumerate((1.0, k)))
+    overall = e * cmd[..., 0] + (1 - e) * cmd[..., 1]
+    target, _ = health.CMD.target(context.profiles, context.params)
+    np.testing.assert_allclose(overall, target, rtol=2e-6)
 
 
 def test_cmd_recovery_is_incidence_over_prevalence(setup):
@@ -59,7 +81,7 @@ def test_one_month_of_health_transitions_matches_the_configured_probabilities(se
     health.step(pop, context.health, Streams(9, 0), 1)
     rates = context.health
     none, cmd, smi = pop0.mental_health == MH_NONE, pop0.mental_health == MH_CMD, pop0.mental_health == MH_SMI
-    p_cmd = rates.onset["cmd"].ravel()[g].astype(float)
+    p_cmd = rates.onset["cmd"].ravel()[g].astype(float) * rates.cmd_onset_by_msk[pop0.msk]
     assert within(np.sum(none & (pop.mental_health == MH_CMD)), p_cmd[none])
     assert within(np.sum(cmd & (pop.mental_health == MH_NONE)), np.full(cmd.sum(), rates.recovery["cmd"]))
     assert within(np.sum(smi & (pop.mental_health == MH_NONE)), np.full(smi.sum(), rates.recovery["smi"]))

@@ -87,10 +87,11 @@ def test_household_structure_holds_over_five_years(run):
 
 
 def test_fitted_household_parameters_reproduce_the_uk_2013_targets_on_another_seed():
-    """The stage E targets, on a seed the fit did not use (tolerance: twice the fit's)."""
+    """The stage E targets, on a seed the fit did not use, at the fit's 200,000 residents (tolerance: twice
+    the fit's; the lone mothers' employment rate varies by about a point between seeds at that size)."""
     profile = read_profiles(TARGETS / "reference_populations.csv")[("United Kingdom", 2013)]
     targets = read_targets("households.csv", TARGETS)
-    achieved = HouseholdEvaluator.build(profile, default_parameters(), 100_000, seed=4242)(
+    achieved = HouseholdEvaluator.build(profile, default_parameters(), 200_000, seed=4242)(
         default_parameters()
     )
     for name in ("workless_household_share", "lone_mother_employment_rate", "children_in_workless_share"):

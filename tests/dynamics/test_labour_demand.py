@@ -22,7 +22,7 @@ def ips_scenario(staff=10.0, elasticity=None, demand="openings", parameters=None
         "type": "ips",
         "areas": ["Knowsley"],
         "staff_fte": staff,
-        "referral": {"gp": 0.01},
+        "referral": {"gp": 0.04},
         "start": "2026-04",
         "end": "2027-09",
     }

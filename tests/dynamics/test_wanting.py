@@ -13,7 +13,7 @@ from model.experiments.trial import draw_cohort
 from model.programmes.types import extrapolations
 from tests.conftest import small_scenario
 
-SICK, OTHER = 0.233, 0.180
+SICK, OTHER = 0.233, 0.180  # the LFS's stock shares (calibration/targets/wants_work.csv)
 
 
 def context_for(scale=0.2, areas=("Liverpool",), **changes):
@@ -21,20 +21,22 @@ def context_for(scale=0.2, areas=("Liverpool",), **changes):
     return sc, RunContext.build(sc, sc.resolved_parameters())
 
 
-def test_the_unemployed_want_work_and_the_inactive_with_their_states_lfs_share():
+def test_the_unemployed_want_work_and_the_inactive_with_their_states_entry_share():
     _, context = context_for()
     pop = context.initial_population(Streams(3, 0))
     assert (pop.wants_work[pop.state == UNEMPLOYED] == 1).all()
-    for state, share in ((INACTIVE_SICK, SICK), (INACTIVE_OTHER, OTHER)):
+    for state in (INACTIVE_SICK, INACTIVE_OTHER):
+        share = context.wanting.share[state]
         x = pop.wants_work[pop.state == state]
         se = np.sqrt(share * (1 - share) / len(x))
         assert abs(x.mean() - share) < 4 * se, (state, x.mean(), len(x))
 
 
-def test_entry_factors_average_one_at_the_lfs_share_and_give_the_hazard_ratio():
+def test_entry_factors_average_one_at_the_entry_share_and_give_the_hazard_ratio():
     _, context = context_for()
     f, hr = context.employment.wants_entry, context.wanting.entry_hr
-    for state, share in ((INACTIVE_SICK, SICK), (INACTIVE_OTHER, OTHER)):
+    for state in (INACTIVE_SICK, INACTIVE_OTHER):
+        share = context.wanting.share[state]
         assert share * f[state, 1] + (1 - share) * f[state, 0] == pytest.approx(1.0, rel=1e-6)
         assert f[state, 1] / f[state, 0] == pytest.approx(hr, rel=1e-6)
     assert (f[[EMPLOYED, UNEMPLOYED]] == 1).all()
@@ -51,8 +53,8 @@ def test_wanting_work_multiplies_job_entry_by_the_hazard_ratio_resident_by_resid
     assert ratio == pytest.approx(np.full(len(inactive), context.wanting.entry_hr), rel=1e-5)
 
 
-def test_wishes_change_over_time_and_stay_near_the_lfs_shares():
-    """Wanting residents leave inactivity faster, so the stock's share settles a little below the LFS's."""
+def test_wishes_change_over_time_and_the_stocks_hold_the_lfs_shares():
+    """Those who want work leave inactivity faster, so the shares on entry are fitted above the LFS's."""
     _, context = context_for(horizon_months=60)
     pop = burned_in_population(context, Streams(5, 0))
     start = pop.wants_work.copy()
@@ -60,7 +62,8 @@ def test_wishes_change_over_time_and_stay_near_the_lfs_shares():
     stayed = np.isin(pop.state, (INACTIVE_SICK, INACTIVE_OTHER))
     assert (pop.wants_work[stayed] != start[stayed]).mean() > 0.05  # wishes changed
     for state, share in ((INACTIVE_SICK, SICK), (INACTIVE_OTHER, OTHER)):
-        assert share - 0.06 < pop.wants_work[pop.state == state].mean() < share + 0.02
+        assert context.wanting.share[state] > share
+        assert abs(pop.wants_work[pop.state == state].mean() - share) < 0.03
 
 
 def test_ips_enrols_and_trials_only_those_who_want_work_and_says_so_when_told_otherwise():
@@ -83,3 +86,28 @@ def test_ips_enrols_and_trials_only_those_who_want_work_and_says_so_when_told_ot
         ok = context.programmes[0].eligible(pop, np.arange(len(pop)))
         assert (pop.wants_work[ok & out] == 0).any()
         assert rule == "any" or (pop.wants_work[ok & out] == 0).all()
+
+
+def test_wanting_work_moves_an_inactive_residents_readiness_target_towards_the_unemployeds():
+    from model.dynamics import readiness
+
+    sc = small_scenario(population={"areas": ["Liverpool"], "scale": 0.05})
+    context = RunContext.build(sc, sc.resolved_parameters())
+    params, rules = context.params, context.readiness
+    shift = params["readiness.wants_work_shift"]
+    unemployed = params["readiness.target_unemployed"]
+    for state, name in ((INACTIVE_SICK, "inactive_sick"), (INACTIVE_OTHER, "inactive_other")):
+        own = params[f"readiness.target_{name}"]
+        assert rules.target[state, 0] == pytest.approx(own)
+        assert rules.target[state, 1] == pytest.approx(own + shift * (unemployed - own))
+    assert rules.target[EMPLOYED, 1] == rules.target[EMPLOYED, 0]
+    pop = burned_in_population(context, Streams(4, 0))
+    sick = np.flatnonzero(pop.state == INACTIVE_SICK)
+    pop.readiness[sick] = 0.0
+    pop.wants_work[sick] = np.arange(len(sick)) % 2
+    readiness.step(pop, rules)
+    moved = pop.readiness[sick]
+    reversion = params["readiness.reversion"]
+    expected = reversion * rules.target[INACTIVE_SICK, pop.wants_work[sick]]
+    np.testing.assert_allclose(moved, expected, rtol=1e-6)
+    assert moved[1::2].mean() > moved[::2].mean()

@@ -15,9 +15,9 @@ from model.config.parameters import default_parameters
 from model.config.scenario import ProgrammeSpec
 from model.core.streams import Streams
 from model.engine import RunContext, burned_in_population
-from model.experiments.calibration import IPS_GROUPS, IPS_PARAMETER, ips_trial_ratio
+from model.experiments.calibration import IPS_PARAMETER, ips_cohorts, ips_trial_ratio
 from model.experiments.fitting import reference_housing, reference_scenario
-from model.experiments.trial import COLUMNS, Cohort, draw_cohort, outcomes, run_trial
+from model.experiments.trial import COLUMNS, draw_cohort, outcomes, run_trial
 from tests.conftest import ROOT, small_scenario
 
 TARGETS = ROOT / "calibration" / "targets"
@@ -84,28 +84,26 @@ def test_a_programme_without_effects_has_ratios_near_one():
 
 @pytest.mark.slow
 def test_ips_trial_emulation_reproduces_the_configured_risk_ratios():
-    """On a seed the calibration never used, the fitted median hazard ratios give the trials' risk ratios.
+    """On seeds the calibration never used, the fitted median hazard ratios give the trials' risk ratios.
 
-    Tolerance: 3.5 standard deviations of the emulated risk ratio across seeds (measured over six seeds of
-    the 1.5 million population: SMI 0.11, CMD 0.027, neither 0.034), since the fitted hazard ratio carries
-    the noise of the one seed it was fitted on as well as this seed's.
+    Two populations of 1.5 million pooled. Tolerance: about three standard deviations of the difference, the
+    emulated ratio's own and the fit's (four populations of 2.5 million): one 1.5-million population's ratio
+    varies across seeds by 0.17 for SMI, 0.015 for CMD and for neither (measured over four seeds).
     """
     params = default_parameters()
     reference = read_profiles(TARGETS / "reference_populations.csv")[("United Kingdom", 2023)]
     sc = reference_scenario(reference, 1_500_000, 99, 18)
     sc = sc.model_copy(update={"programmes": [ProgrammeSpec(name="ips", type="ips", staff_fte=1)]})
     context = RunContext.build(sc, params, [reference], [reference_housing(reference)])
-    pop = burned_in_population(context, Streams(99, 0))
-    tolerance = {"severe_mental_illness": 0.38, "common_mental_disorder": 0.095, "none": 0.12}
+    tolerance = {"severe_mental_illness": 0.42, "common_mental_disorder": 0.095, "none": 0.12}
     with (TARGETS / "ips_trials.csv").open() as f:
         rows = list(csv.DictReader(f))
-    for row in rows:
+    for row, cohorts in zip(
+        rows, ips_cohorts(context, context.programmes[0], rows, 99, populations=2), strict=True
+    ):
         group = row["group"]
-        base = draw_cohort(pop, context.programmes[0], int(row["months"]), None, Streams(99, 0))
-        members = np.flatnonzero(base.population.mental_health == IPS_GROUPS[group])
-        cohort = Cohort(base.population.take(members), base.treated[members])
         hr = params[f"services.ips.job_entry_hr.{IPS_PARAMETER[group]}"]
-        ratio = ips_trial_ratio(context, cohort, context.programmes[0], group, hr, row, 99)
+        ratio = ips_trial_ratio(context, cohorts, context.programmes[0], hr, row, 99)
         assert abs(ratio - float(row["value"])) <= tolerance[group], (group, ratio, row["value"])
 
 
