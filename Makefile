@@ -33,10 +33,10 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # The tests also need the oracle extra (PolicyEngine UK, large), the dask extra (a real cluster on
-# loopback) and the dashboard extra (Solara, Playwright): installed for them and the benchmarks, not for
-# `make run`.
+# loopback), the dashboard extra (Solara, Playwright) and the abc extra (pyabc): installed for them and the
+# benchmarks, not for `make run`.
 $(ORACLE): $(STAMP)
-	$(VENV)/bin/python -m pip install --quiet -e '.[dev,oracle,dask,dashboard]'
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev,oracle,dask,dashboard,abc]'
 	@touch $(ORACLE)
 
 # brief.html is tested in a real browser (tests/io/test_brief.py): Debian's headless Chromium, installed

@@ -12,6 +12,7 @@ import functools
 import json
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -192,6 +193,31 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("national", "areas", "ips", "households", "economy"),
         help="stage to run (repeatable; default all): national flows and disability, "
         "area factors, IPS effects, households, response to a national unemployment path",
+    )
+    calibrate.add_argument(
+        "--method",
+        choices=("solve", "abc"),
+        default="solve",
+        help="solve (default): the deterministic fit of the defaults; abc: ABC-SMC for a posterior (pyabc)",
+    )
+    abc = calibrate.add_argument_group("abc (with --method abc)")
+    abc.add_argument("--problem", choices=("toy", "ips"), help="what to calibrate (default ips)")
+    abc.add_argument("--name", help="the posterior's name (default: the problem's)")
+    abc.add_argument("--particles", type=_positive, help="particles per generation (default 100)")
+    abc.add_argument(
+        "--generations", type=_positive, help="generations, the last at temperature 1 (default 6)"
+    )
+    abc.add_argument(
+        "--resume", dest="resume_abc", action="store_true", help="continue the named calibration's history"
+    )
+    abc.add_argument("--draws", type=_positive, help="equal-weight posterior draws to keep (default 1000)")
+    abc.add_argument("--pilot", type=Path, help="a pilot's outcomes (calibration/targets/pilot_template.csv)")
+    abc.add_argument("--scenario", type=Path, help="with --pilot: the scenario holding the pilot's programme")
+    abc.add_argument("--programme", help="with --pilot: the programme whose effects the pilot updates")
+    abc.add_argument(
+        "--predictive",
+        type=_positive,
+        help="posterior predictive simulations for the diagnostics (default 20)",
     )
 
     trial = sub.add_parser("trial", help="emulate a randomised trial of one of the scenario's programmes")
@@ -663,8 +689,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+ABC_ONLY = (
+    "problem", "name", "particles", "generations", "resume_abc", "draws", "predictive", "pilot", "scenario",
+    "programme",
+)  # fmt: skip
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``healthwork calibrate``: into a claimed output folder, or with ``--install`` over the package's."""
+    if args.method == "abc":
+        return _calibrate_abc(args)
+    given = [name for name in ABC_ONLY if getattr(args, name) not in (None, False)]
+    if given:
+        flag = "--" + given[0].replace("resume_abc", "resume")
+        raise InputError([Problem("command line", flag, "applies to --method abc only")])
     from model.core.files import git_revision, package_versions
     from model.experiments.calibration import STAGES, calibrate
     from model.io import writers
@@ -704,6 +742,98 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     with folder:
         written = writers.write_folder(folder, fill)
     print(written)
+    return 0
+
+
+def _abc_problem(args: argparse.Namespace):
+    """The registered problem named by ``--problem``, or a pilot's (``--pilot --scenario --programme``)."""
+    from model.config.loading import load_scenario
+    from model.experiments import abc
+
+    pilot = (args.pilot, args.scenario, args.programme)
+    if any(x is not None for x in pilot):
+        for flag, value in zip(("--pilot", "--scenario", "--programme"), pilot, strict=True):
+            if value is None:
+                raise InputError(
+                    [Problem("command line", flag, "a pilot needs --pilot, --scenario and --programme")]
+                )
+        if args.problem:
+            raise InputError([Problem("command line", "--problem", "give --problem or --pilot, not both")])
+        return abc.pilot_problem(args.pilot, load_scenario(args.scenario), args.programme)
+    return abc.PROBLEMS[args.problem or "ips"]()
+
+
+def _problem_flags(args: argparse.Namespace) -> str:
+    """The flags that name the calibration's problem, for the command that resumes it."""
+    if args.pilot is not None:
+        return f"--pilot {args.pilot} --scenario {args.scenario} --programme {args.programme}"
+    return f"--problem {args.problem or 'ips'}"
+
+
+def _calibrate_abc(args: argparse.Namespace) -> int:
+    """``healthwork calibrate --method abc``: a posterior in ``calibration/posteriors/`` (or ``--out``)."""
+    import logging
+
+    import pandas as pd
+
+    from model.experiments import abc
+
+    for flag, name in (("--stage", "stages"), ("--install", "install")):
+        if getattr(args, name):
+            raise InputError([Problem("command line", flag, "applies to --method solve only")])
+    problem = _abc_problem(args)
+    name = args.name or problem.name
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+        raise InputError(
+            [Problem("command line", "--name", f"{name!r}: letters, digits, '_', '.' and '-' only")]
+        )
+    folder = args.out or abc.POSTERIORS
+    generations = args.generations or 6
+    db = folder / name / "history.db"
+    try:
+        import pyabc  # noqa: F401  (the abc extra)
+    except ImportError:
+        raise InputError(
+            [Problem("command line", "--method", "abc needs pyabc: pip install -e '.[abc]'")]
+        ) from None
+    for logger in [n for n in logging.root.manager.loggerDict if n.startswith("ABC")]:
+        logging.getLogger(logger).setLevel(logging.WARNING)  # pyabc's per-generation chatter
+    print(
+        f"ABC-SMC {problem.name}: {args.particles or 100} particles, {generations} generations, history {db}"
+    )
+    with _executor(args, args.particles or 100) as executor:
+        try:
+            history = abc.run(
+                problem,
+                db,
+                particles=args.particles or 100,
+                generations=generations,
+                executor=executor,
+                resume=args.resume_abc,
+                seed=args.seed,
+            )
+        except KeyboardInterrupt:
+            print(
+                f"Interrupted (Ctrl-C): {db} keeps every finished generation. Continue with: healthwork "
+                f"calibrate --method abc {_problem_flags(args)} --name {name} --resume"
+                + (f" --out {args.out}" if args.out else ""),
+                file=sys.stderr,
+            )
+            return 130
+        parquet, manifest = abc.freeze(
+            history, problem, name, folder, draws=args.draws or 1000, seed=args.seed
+        )
+        posterior = pd.read_parquet(parquet)
+        written = abc.diagnostics(
+            problem, posterior, folder / name, predictive=args.predictive or 20, executor=executor
+        )
+    facts = json.loads(manifest.read_text())
+    print(
+        f"{facts['generations']} generations (final temperature {facts['final_temperature']:g}), "
+        f"{facts['simulations']} simulations, effective sample size {facts['effective_sample_size']:.0f}"
+    )
+    for path in (parquet, manifest, *written):
+        print(path)
     return 0
 
 

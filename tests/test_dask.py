@@ -6,6 +6,7 @@ replaced by the other (its jobs retried) and the outputs do not change.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -118,3 +119,16 @@ def test_bad_dask_options_exit_2(args, message, tmp_path):
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_abc_calibration_runs_on_the_cluster_with_pyabcs_dask_sampler(cluster, tmp_path):
+    pytest.importorskip("pyabc")
+    file, _ = cluster
+    done = healthwork(
+        "calibrate", "--method", "abc", "--problem", "toy", "--particles", "30", "--generations", "2",
+        "--draws", "100", "--predictive", "4", "--executor", "dask", "--scheduler-file", file,
+        "--out", tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    facts = json.loads((tmp_path / "toy.json").read_text())
+    assert facts["generations"] == 2 and facts["final_temperature"] == 1.0

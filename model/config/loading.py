@@ -27,6 +27,7 @@ from model.config.scenario import (
     HouseholdEligibilitySpec,
     Lognormal,
     PopulationSpec,
+    PosteriorSpec,
     ProgrammeSpec,
     Scenario,
     SupportSpec,
@@ -259,6 +260,7 @@ _MODELS: dict[str, type[BaseModel]] = {
     "effects": EffectSpec,
     "lognormal": Lognormal,
     "uniform": Uniform,
+    "posterior": PosteriorSpec,
 }
 
 
@@ -349,6 +351,40 @@ def validate(data: Mapping[str, Any], origins: Mapping[str, str], file: str) -> 
     return scenario
 
 
+def _checked_posterior(scenario: Scenario, named_in: Path) -> Scenario:
+    """The scenario with its posterior's file made absolute, once checked.
+
+    The file must exist, have the sha256 the scenario gives and have one column per known parameter; each
+    refusal names the file and key.
+    """
+    import hashlib
+
+    import pyarrow.parquet as pq
+
+    spec = scenario.posterior
+    where = str(named_in)
+    resolved = (named_in.parent / spec.file).resolve()
+    if not resolved.is_file():
+        raise InputError([Problem(where, "posterior.file", f"posterior file not found: {resolved}")])
+    digest = hashlib.sha256(resolved.read_bytes()).hexdigest()
+    if digest != spec.sha256:
+        reason = (
+            f"{spec.file} has sha256 {digest}, not the {spec.sha256} given: the posterior changed since the "
+            "scenario named it; check it, then give its new hash"
+        )
+        raise InputError([Problem(where, "posterior.sha256", reason)])
+    try:
+        columns = pq.read_schema(resolved).names
+    except Exception:
+        raise InputError([Problem(where, "posterior.file", f"{spec.file} is not a parquet file")]) from None
+    known = default_parameters()
+    unknown = [c for c in columns if c not in known]
+    if unknown or not columns:
+        reason = f"{spec.file}: {', '.join(unknown) or 'no columns'}: not parameters of the model"
+        raise InputError([Problem(where, "posterior.file", reason)])
+    return scenario.model_copy(update={"posterior": spec.model_copy(update={"file": str(resolved)})})
+
+
 def load_scenario(path: str | Path, overrides: Sequence[str] = (), *, max_scale: float = 1.0) -> Scenario:
     """Read, merge (``extends:``), override (``--set``) and validate a scenario file.
 
@@ -379,6 +415,8 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = (), *, max_scale:
     if problems:
         raise InputError(problems)
     scenario = validate(data, origins, str(path))
+    if scenario.posterior is not None:
+        scenario = _checked_posterior(scenario, Path(_origin("posterior.file", origins, str(path))))
     if scenario.population.scale > max_scale:
         key = "population.scale"
         reason = (

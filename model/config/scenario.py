@@ -443,6 +443,26 @@ def month_index(month: str) -> int:
     return int(year) * 12 + int(m) - 1
 
 
+class PosteriorSpec(_Strict):
+    """A calibration posterior (``healthwork calibrate --method abc``) that ``--draws`` takes values from.
+
+    ``file`` is relative to the scenario file that names it (the loader makes it absolute once it has checked
+    that the file exists, has this ``sha256`` and names only known parameters).
+    """
+
+    file: str = Field(min_length=1)
+    sha256: str
+
+    @field_validator("sha256")
+    @classmethod
+    def _hexadecimal(cls, digest: str) -> str:
+        if not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise ValueError(
+                f"expected the file's sha256, 64 hexadecimal digits (sha256sum FILE), got {shown(digest)}"
+            )
+        return digest
+
+
 class Scenario(_Strict):
     """A validated scenario (see the README for the annotated format)."""
 
@@ -459,6 +479,7 @@ class Scenario(_Strict):
     pathways: bool = (
         False  # extra arms splitting each programme's effect by pathway (model.programmes.pathways)
     )
+    posterior: PosteriorSpec | None = None
     _parameter_sources: dict[str, str] = PrivateAttr(default_factory=dict)  # where each override was set
 
     _month = field_validator("start", mode="before")(lambda cls, v: _parse_month(v))

@@ -243,6 +243,11 @@ class DaskExecutor(_Executor):
         self._prefix = f"healthwork-{uuid.uuid4().hex}"  # unique to this driver on a shared scheduler
         self._batch = 0
 
+    @property
+    def client(self):
+        """The Dask client, for a library that submits its own work to the cluster (pyabc's sampler)."""
+        return self._client
+
     def each[Job, Result](
         self, fn: Callable[[Job], Result], jobs: Sequence[Job], progress: Progress | None = None
     ) -> Iterator[tuple[int, Result]]:

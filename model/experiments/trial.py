@@ -68,9 +68,17 @@ def draw_cohort(
 
 
 def follow(
-    context: RunContext, cohort: Cohort, programme: Programme, months: int, streams: Streams
+    context: RunContext,
+    cohort: Cohort,
+    programme: Programme,
+    months: int,
+    streams: Streams,
+    readiness: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Employment of every cohort member at the end of each follow-up month: bool array (months, members)."""
+    """Employment of every cohort member at the end of each follow-up month: bool array (months, members).
+
+    ``readiness`` (months, members), when given, receives each member's readiness at the end of each month.
+    """
     pop = cohort.population.copy()
     model = HealthWorkModel(
         context, pop, streams, arm="trial", programmes=[trial_programme(programme, months)], months=months
@@ -80,6 +88,8 @@ def follow(
     for m in range(months):
         model.step()
         panel[m] = pop.state == EMPLOYED
+        if readiness is not None:
+            readiness[m] = pop.readiness
     return panel
 
 

@@ -8,8 +8,10 @@ the scenario sets itself keep the scenario's value. The baseline's dynamics (``B
 employment, readiness, households, demography) are held at their values: the area factors are fitted with
 them, so drawing them without refitting would move each draw's baseline away from the published rates
 (measured: the employment rate's standard deviation across draws was 7 points) and that drift, not the
-programme, would dominate the impact's uncertainty. Their uncertainty is shown by global sensitivity and
-will enter with a calibration posterior. Each parameter's value comes from one uniform number keyed by
+programme, would dominate the impact's uncertainty. Their uncertainty is shown by global sensitivity and,
+for parameters a calibration problem covers, by a posterior: a scenario's ``posterior:`` gives draw d one
+row of it (:func:`posterior_values`), the other parameters drawn as here. Each parameter's value comes from
+one uniform number keyed by
 ``(seed, draw, parameter)`` (SeedSequence spawn key ``(draw, id("parameters.draw"), id(path))``), so it does
 not depend on the replication, on the other parameters, or on where the job ran. Each draw runs the
 scenario's R replications with the streams of ``(draw, replication)``; common random numbers hold across
@@ -23,6 +25,7 @@ counted against the employment gained), per draw as the mean over its replicatio
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -35,6 +38,7 @@ from model.core.streams import stream, stream_id
 
 BASELINE_GROUPS = ("demography", "simulation", "health", "employment", "readiness", "households")
 DRAWS = stream("parameters.draw", "a parameter set's values: one uniform number per (draw, parameter)")
+POSTERIOR_ROW = stream("parameters.posterior", "which row of the scenario's posterior a draw takes")
 HEADLINE = {  # metrics whose variance is split between and within draws
     "scenario": ("employment_rate", "inactivity_rate", "workless_household_rate"),
     "impact": (
@@ -55,16 +59,51 @@ VARIANCE_COLUMNS = ("arm", "area", "metric", "mean", "variance_total", "variance
 
 
 def drawn_paths(scenario: Scenario) -> list[str]:
-    """Parameters a draw varies: with a distribution, not set by the scenario, not the baseline's dynamics."""
+    """Parameters a draw varies from their priors.
+
+    Those with a distribution, not set by the scenario, not the baseline's dynamics, not in its posterior.
+    """
     params = scenario.resolved_parameters()
+    from_posterior = set(posterior_table(scenario.posterior.file).columns) if scenario.posterior else set()
     return [
         path
         for path in sorted(params)
         if isinstance(params.entry(path).distribution, Mapping)
         and path not in scenario.parameters
+        and path not in from_posterior
         and path.partition(".")[0] not in BASELINE_GROUPS
         and scenario.affected_by(path)
     ]
+
+
+@functools.cache
+def posterior_table(file: str) -> pd.DataFrame:
+    """A posterior's equal-weight draws (checked by the scenario loader), read once per process."""
+    return pd.read_parquet(file)
+
+
+def posterior_values(scenario: Scenario, draw: int) -> dict[str, float]:
+    """Draw ``draw``'s row of the scenario's posterior (row floor(u x rows), u keyed by seed and draw).
+
+    Parameters the scenario sets itself keep its values. A posterior value of a programme effect's median
+    also sets its 95th percentile (``<path>_p95``) to it: the posterior replaces the per-replication lognormal
+    whose spread it already carries.
+    """
+    if scenario.posterior is None:
+        return {}
+    table = posterior_table(scenario.posterior.file)
+    key = (draw, stream_id(POSTERIOR_ROW))
+    u = np.random.Generator(np.random.PCG64(np.random.SeedSequence(scenario.seed, spawn_key=key))).random()
+    row = table.iloc[min(int(u * len(table)), len(table) - 1)]
+    params = scenario.resolved_parameters()
+    values = {}
+    for path, value in row.items():
+        if path in scenario.parameters:
+            continue
+        values[path] = float(value)
+        if f"{path}_p95" in params:
+            values[f"{path}_p95"] = float(value)
+    return values
 
 
 def draw_values(scenario: Scenario, draw: int) -> dict[str, float]:
@@ -94,8 +133,8 @@ def draw_values(scenario: Scenario, draw: int) -> dict[str, float]:
 
 
 def draw_scenario(scenario: Scenario, draw: int) -> tuple[Scenario, dict[str, float]]:
-    """The scenario with draw ``draw``'s parameter values (the scenario's own overrides kept)."""
-    values = draw_values(scenario, draw)
+    """The scenario with draw ``draw``'s parameter values (posterior ones where it has them, own kept)."""
+    values = {**draw_values(scenario, draw), **posterior_values(scenario, draw)}
     return scenario.model_copy(update={"parameters": {**values, **scenario.parameters}}), values
 
 
