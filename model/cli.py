@@ -201,7 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="solve (default): the deterministic fit of the defaults; abc: ABC-SMC for a posterior (pyabc)",
     )
     abc = calibrate.add_argument_group("abc (with --method abc)")
-    abc.add_argument("--problem", choices=("toy", "ips"), help="what to calibrate (default ips)")
+    abc.add_argument(
+        "--problem", choices=("toy", "ips", "conditions"), help="what to calibrate (default ips)"
+    )
     abc.add_argument("--name", help="the posterior's name (default: the problem's)")
     abc.add_argument("--particles", type=_positive, help="particles per generation (default 100)")
     abc.add_argument(

@@ -125,7 +125,7 @@ def test_an_abc_calibration_runs_on_the_cluster_with_pyabcs_dask_sampler(cluster
     pytest.importorskip("pyabc")
     file, _ = cluster
     done = healthwork(
-        "calibrate", "--method", "abc", "--problem", "toy", "--particles", "30", "--generations", "2",
+        "calibrate", "--method", "abc", "--problem", "toy", "--particles", "16", "--generations", "2",
         "--draws", "100", "--predictive", "4", "--executor", "dask", "--scheduler-file", file,
         "--out", tmp_path,
     )  # fmt: skip

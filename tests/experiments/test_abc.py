@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from model.cli import main
 from model.config.errors import InputError
 from model.experiments import abc
 from tests.conftest import healthwork
@@ -16,15 +17,15 @@ pytest.importorskip("pyabc")
 
 
 def test_simulation_based_calibration_covers_the_true_values_near_the_nominal_rate(tmp_path):
-    """SBC on the toy problem: 12 data sets simulated at values drawn from the prior, each calibrated.
+    """SBC on the toy problem: 8 data sets simulated at values drawn from the prior, each calibrated.
 
     Each parameter's 90% posterior interval should cover its true value about 90% of the time and the 50%
-    interval about half the time. Tolerances: the 24 intervals' coverage within its binomial 99% range.
+    interval about half the time. Tolerances: the 16 intervals' coverage within its binomial 99% range.
     """
     rng = np.random.default_rng(2024)
     covered = {0.9: [], 0.5: []}
     base = abc.toy_problem()
-    for k in range(12):
+    for k in range(8):
         truth = {p.path: float(p.frozen().rvs(random_state=rng)) for p in base.priors}
         problem = abc.toy_problem(truth, seed=100 + k)
         history = abc.run(
@@ -33,8 +34,8 @@ def test_simulation_based_calibration_covers_the_true_values_near_the_nominal_ra
         posterior = abc.posterior_draws(history, problem, 2000, seed=k)
         for level, found in covered.items():
             found += abc.interval_covers(posterior, truth, level).values()
-    assert 0.67 <= np.mean(covered[0.9]) <= 1.0, np.mean(covered[0.9])
-    assert 0.25 <= np.mean(covered[0.5]) <= 0.75, np.mean(covered[0.5])
+    assert 0.62 <= np.mean(covered[0.9]) <= 1.0, np.mean(covered[0.9])
+    assert 0.18 <= np.mean(covered[0.5]) <= 0.82, np.mean(covered[0.5])
 
 
 def test_a_simulation_is_a_pure_function_of_the_parameter_values():
@@ -80,7 +81,7 @@ def test_the_frozen_posterior_is_equal_weight_draws_with_a_manifest_and_diagnost
     assert all(path.stat().st_size > 0 for path in written)
 
 
-def test_the_command_writes_the_posterior_and_refuses_what_does_not_apply(tmp_path):
+def test_the_command_writes_the_posterior_and_refuses_what_does_not_apply(tmp_path, capsys):
     done = healthwork(
         "calibrate", "--method", "abc", "--problem", "toy", "--particles", "20", "--generations", "3",
         "--draws", "200", "--predictive", "5", "--workers", "1", "--out", tmp_path,
@@ -98,9 +99,13 @@ def test_the_command_writes_the_posterior_and_refuses_what_does_not_apply(tmp_pa
         (["--method", "abc", "--stage", "ips"], "--stage: applies to --method solve only"),
         (["--method", "abc", "--problem", "toy", "--name", "../x"], "--name: '../x'"),
         (["--method", "abc", "--problem", "toy", "--out", tmp_path], "holds a calibration"),
+        (
+            ["--method", "abc", "--pilot", abc.PILOT_EXAMPLE],
+            "a pilot needs --pilot, --scenario and --programme",
+        ),
     ):
-        done = healthwork("calibrate", *args)
-        assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
+        assert main(["calibrate", *map(str, args)]) == 2
+        assert message in capsys.readouterr().err
 
 
 def test_draws_take_parameter_sets_from_the_scenarios_posterior_and_the_rest_from_priors(tmp_path):
@@ -182,9 +187,29 @@ def test_a_pilot_calibration_recovers_the_effect_its_synthetic_data_were_generat
     scenario = load_scenario(abc.PILOT_EXAMPLE_SCENARIO)
     problem = abc.pilot_problem(abc.PILOT_EXAMPLE, scenario, abc.PILOT_EXAMPLE_PROGRAMME)
     assert problem.synthetic == abc.PILOT_EXAMPLE_TRUTH
-    history = abc.run(problem, tmp_path / "h.db", particles=25, generations=3, log=lambda _: None)
+    history = abc.run(problem, tmp_path / "h.db", particles=20, generations=3, log=lambda _: None)
     posterior = abc.posterior_draws(history, problem, 2000, seed=1)
     assert all(abc.interval_covers(posterior, abc.PILOT_EXAMPLE_TRUTH).values())
     gain = posterior["services.health_trainer.readiness_gain"]
     prior = problem.priors[0]
     assert gain.quantile(0.95) - gain.quantile(0.05) < 0.5 * (prior.b - prior.a)
+
+
+def test_the_conditions_problem_fits_the_odds_ratios_stage_b_fits_from_their_rows():
+    """Its targets are conditions.csv's employment.condition.* rows; its simulation gives their moments, which
+    move with the odds ratio (lower odds, fewer residents with SMI employed)."""
+    problem = abc.conditions_problem(sample=20_000)
+    assert [t.name for t in problem.targets] == [
+        "employment_rate_smi",
+        "employment_rate_work_limiting_cmd",
+        "employment_rate_work_limiting_msk",
+    ]
+    assert problem.priors[-1].path == "employment.condition.entry_share"  # not identified by stocks alone
+    values = {p.path: p.frozen().median() for p in problem.priors}
+    low = {
+        **values,
+        "employment.condition.smi_employment_or": values["employment.condition.smi_employment_or"] / 8,
+    }
+    base, lower = problem.simulate(values, 1), problem.simulate(low, 1)
+    assert set(base) == {t.name for t in problem.targets}
+    assert lower["employment_rate_smi"] < base["employment_rate_smi"]
