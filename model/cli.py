@@ -765,11 +765,20 @@ def _abc_problem(args: argparse.Namespace):
     return abc.PROBLEMS[args.problem or "ips"]()
 
 
-def _problem_flags(args: argparse.Namespace) -> str:
-    """The flags that name the calibration's problem, for the command that resumes it."""
+def _resume_command(args: argparse.Namespace, name: str, generations: int) -> str:
+    """The command that continues this calibration's history (every setting it was run with, quoted)."""
+    import shlex
+
     if args.pilot is not None:
-        return f"--pilot {args.pilot} --scenario {args.scenario} --programme {args.programme}"
-    return f"--problem {args.problem or 'ips'}"
+        problem = ["--pilot", args.pilot, "--scenario", args.scenario, "--programme", args.programme]
+    else:
+        problem = ["--problem", args.problem or "ips"]
+    words = [
+        "healthwork", "calibrate", "--method", "abc", *problem, "--name", name, "--resume",
+        "--generations", generations, "--particles", args.particles or 100, "--seed", args.seed,
+        *(["--out", args.out] if args.out else []),
+    ]  # fmt: skip
+    return shlex.join(map(str, words))
 
 
 def _calibrate_abc(args: argparse.Namespace) -> int:
@@ -783,6 +792,10 @@ def _calibrate_abc(args: argparse.Namespace) -> int:
     for flag, name in (("--stage", "stages"), ("--install", "install")):
         if getattr(args, name):
             raise InputError([Problem("command line", flag, "applies to --method solve only")])
+    if args.seed >= 2**32:
+        raise InputError(
+            [Problem("command line", "--seed", f"must be below 2^32 for pyabc, got {args.seed}")]
+        )
     problem = _abc_problem(args)
     name = args.name or problem.name
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
@@ -816,12 +829,18 @@ def _calibrate_abc(args: argparse.Namespace) -> int:
             )
         except KeyboardInterrupt:
             print(
-                f"Interrupted (Ctrl-C): {db} keeps every finished generation. Continue with: healthwork "
-                f"calibrate --method abc {_problem_flags(args)} --name {name} --resume"
-                + (f" --out {args.out}" if args.out else ""),
+                f"Interrupted (Ctrl-C): {db} keeps every finished generation. Continue with: "
+                + _resume_command(args, name, generations),
                 file=sys.stderr,
             )
             return 130
+        temperature = abc.summary(history)["final_temperature"]
+        if temperature > 1:
+            reason = (
+                f"the last generation is at temperature {temperature:g}, not 1, so it is not the posterior; "
+                f"continue with: {_resume_command(args, name, generations + 2)}"
+            )
+            raise InputError([Problem("command line", "--generations", reason)])
         parquet, manifest = abc.freeze(
             history, problem, name, folder, draws=args.draws or 1000, seed=args.seed
         )

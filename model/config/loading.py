@@ -8,6 +8,7 @@ one line per problem naming the file, the key path and the reason (:class:`model
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -374,14 +375,26 @@ def _checked_posterior(scenario: Scenario, named_in: Path) -> Scenario:
         )
         raise InputError([Problem(where, "posterior.sha256", reason)])
     try:
-        columns = pq.read_schema(resolved).names
-    except Exception:
+        table = pq.read_table(resolved)
+    except Exception:  # any unreadable file gets the same plain-words refusal
         raise InputError([Problem(where, "posterior.file", f"{spec.file} is not a parquet file")]) from None
     known = default_parameters()
-    unknown = [c for c in columns if c not in known]
-    if unknown or not columns:
+    unknown = [c for c in table.column_names if c not in known]
+    if unknown or not table.column_names:
         reason = f"{spec.file}: {', '.join(unknown) or 'no columns'}: not parameters of the model"
         raise InputError([Problem(where, "posterior.file", reason)])
+    if table.num_rows == 0:
+        raise InputError([Problem(where, "posterior.file", f"{spec.file} has no draws")])
+    for name in table.column_names:
+        entry = known.entry(name)
+        low = -math.inf if entry.min is None else entry.min
+        high = math.inf if entry.max is None else entry.max
+        for value in table.column(name).to_pylist():
+            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+                reason = (
+                    f"{spec.file}: {name} has {shown(value)}; each draw must be a number in {low:g}-{high:g}"
+                )
+                raise InputError([Problem(where, "posterior.file", reason)])
     return scenario.model_copy(update={"posterior": spec.model_copy(update={"file": str(resolved)})})
 
 

@@ -367,6 +367,8 @@ def read_pilot(path: Path) -> pd.DataFrame:
     if problems:
         raise InputError(problems)
     for row, record in frame.iterrows():
+        if not isinstance(record["site"], str) or not record["site"].strip():
+            problems.append(Problem(where, f"row {row + 2}.site", "expected the site's area name"))
         for name in PILOT_USED:
             value = pd.to_numeric(record[name], errors="coerce")
             if not np.isfinite(value) or value < 0:
@@ -382,6 +384,8 @@ def read_pilot(path: Path) -> pd.DataFrame:
         problems.append(Problem(where, "followup_months", "give one follow-up for every row"))
     if not problems and frame["starts"].sum() == 0:
         problems.append(Problem(where, "starts", "no client started"))
+    if not problems and frame["distance_n"].sum() == 0:
+        problems.append(Problem(where, "distance_n", "no client's distance travelled was scored"))
     if problems:
         raise InputError(problems)
     return frame
@@ -526,13 +530,28 @@ def run(
     """Run (or with ``resume``, continue) ABC-SMC to ``generations`` generations; return pyabc's History.
 
     A new run refuses an existing history (resume it or choose another name); a resumed one runs only the
-    generations missing. pyabc draws from numpy's global generator, seeded here.
+    generations missing, cooling on from where it stopped; a run stops early once at temperature 1. pyabc
+    draws from numpy's global generator, seeded here: the run is reproducible on one core, while pyabc's
+    multicore and Dask samplers reseed their workers from system randomness (each simulation is still a pure
+    function of its values).
     """
     import pyabc
 
     names = _short(problem)
     prior = pyabc.Distribution(**{names[p.path]: pyabc.RV(*_rv(p)) for p in problem.priors})
     kernel = pyabc.IndependentNormalKernel(var=problem.variance(), keys=[t.name for t in problem.targets])
+    url = f"sqlite:///{db}"
+    last = None  # the last finished generation's (index, temperature), when resuming
+    if resume:
+        if not db.exists():
+            raise InputError([Problem("command line", "--resume", f"no history to resume at {db}")])
+        populations = pyabc.History(url).get_all_populations()
+        finished = populations[populations["t"] >= 0]
+        if len(finished):
+            last = (int(finished["t"].iloc[-1]), float(finished["epsilon"].iloc[-1]))
+    elif db.exists():
+        reason = f"{db} holds a calibration already: --resume it or rename"
+        raise InputError([Problem("command line", "--name", reason)])
     np.random.seed(seed)  # noqa: NPY002 (pyabc draws from numpy's global generator)
     abc = pyabc.ABCSMC(
         _Model(problem),
@@ -540,26 +559,36 @@ def run(
         kernel,
         population_size=particles,
         sampler=_sampler(executor),
-        eps=pyabc.Temperature(),
+        eps=_cooling(pyabc, generations, last),
         acceptor=pyabc.StochasticAcceptor(),
     )
-    url = f"sqlite:///{db}"
     if resume:
-        if not db.exists():
-            raise InputError([Problem("command line", "--resume", f"no history to resume at {db}")])
         history = abc.load(url, 1)
         done = history.max_t + 1
         log(f"Resuming {problem.name}: {done} of {generations} generations in {db}")
     else:
-        if db.exists():
-            reason = f"{db} holds a calibration already: --resume it or rename"
-            raise InputError([Problem("command line", "--name", reason)])
         db.parent.mkdir(parents=True, exist_ok=True)
         abc.new(url, {t.name: t.value for t in problem.targets})
         done = 0
-    if generations > done:
+    if generations > done and (last is None or last[1] > 1):
         abc.run(max_nr_populations=generations - done)
     return abc.history
+
+
+def _cooling(pyabc, generations: int, last: tuple[int, float] | None):
+    """Pyabc's temperature schedule over the run's ``generations`` in all, ending at 1.
+
+    pyabc's own Temperature counts the generations a ``run`` call adds, so a resumed run would jump to 1 at
+    once; this one takes the total, and a resumed run cools on from the last temperature reached.
+    """
+
+    class Cooling(pyabc.Temperature):
+        def initialize(self, t, get_weighted_distances, get_all_records, max_nr_populations, acceptor_config):
+            if last is not None:  # before the base class computes the next temperature from it
+                self.temperatures.setdefault(last[0], last[1])
+            super().initialize(t, get_weighted_distances, get_all_records, generations, acceptor_config)
+
+    return Cooling()
 
 
 # ------------------------------------------------------------------------------------------------ result

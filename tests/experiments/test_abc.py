@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -49,11 +50,28 @@ def test_a_simulation_is_a_pure_function_of_the_parameter_values():
     assert abc.seed_of("toy", values) != abc.seed_of("ips", values)
 
 
-def test_an_interrupted_calibration_resumes_from_its_history_and_a_new_one_refuses_it(tmp_path):
-    problem, db = abc.toy_problem(), tmp_path / "h.db"
-    abc.run(problem, db, particles=40, generations=2, log=lambda _: None)
-    history = abc.run(problem, db, particles=40, generations=3, resume=True, log=lambda _: None)
-    assert history.max_t == 2 and abc.summary(history)["final_temperature"] == 1.0
+def test_an_interrupted_calibration_resumes_cooling_from_where_it_stopped(tmp_path, monkeypatch, capsys):
+    """A run planned for 5 generations stopped after 2 (as by Ctrl-C) resumes to 5, cooling on to 1.
+
+    Frozen before then, it is refused: its last generation is not the posterior. A new run over the history
+    and a resume without one are refused too.
+    """
+    import pyabc
+
+    problem, db = abc.toy_problem(), tmp_path / "toy" / "history.db"
+    run = pyabc.ABCSMC.run
+    with monkeypatch.context() as patch:  # stop after two generations
+        patch.setattr(pyabc.ABCSMC, "run", lambda self, max_nr_populations: run(self, max_nr_populations=2))
+        stopped = abc.run(problem, db, particles=40, generations=5, log=lambda _: None)
+    assert stopped.max_t == 1 and abc.summary(stopped)["final_temperature"] > 1
+    args = ["calibrate", "--method", "abc", "--problem", "toy", "--out", str(tmp_path), "--resume"]
+    assert main([*args, "--generations", "2", "--particles", "40"]) == 2
+    assert "not the posterior; continue with: healthwork calibrate" in capsys.readouterr().err
+    history = abc.run(problem, db, particles=40, generations=5, resume=True, log=lambda _: None)
+    temperatures = list(history.get_all_populations().query("t >= 0")["epsilon"])
+    assert len(temperatures) == 5 and temperatures[-1] == 1.0
+    assert all(a > b for a, b in itertools.pairwise(temperatures))  # cooled on, no jump
+    assert temperatures[2] > 1
     with pytest.raises(InputError, match="holds a calibration"):
         abc.run(problem, db, particles=40, generations=3, log=lambda _: None)
     with pytest.raises(InputError, match="no history to resume"):
@@ -93,7 +111,8 @@ def test_the_command_writes_the_posterior_and_refuses_what_does_not_apply(tmp_pa
         "calibrate", "--method", "abc", "--problem", "toy", "--particles", "20", "--generations", "4",
         "--draws", "200", "--predictive", "5", "--workers", "1", "--out", tmp_path, "--resume",
     )  # fmt: skip
-    assert resumed.returncode == 0 and json.loads((tmp_path / "toy.json").read_text())["generations"] == 4
+    # A finished calibration (at temperature 1) has nothing to continue: resumed, it adds no generation.
+    assert resumed.returncode == 0 and json.loads((tmp_path / "toy.json").read_text())["generations"] == 3
     for args, message in (
         (["--problem", "toy"], "--problem: applies to --method abc only"),
         (["--method", "abc", "--stage", "ips"], "--stage: applies to --method solve only"),
@@ -167,6 +186,12 @@ def test_the_pilot_template_ships_empty_and_the_worked_example_is_the_models_own
             "row 2.distance_scale_max",
             "not above the scale's minimum",
         ),
+        (
+            lambda f: f.assign(site=["Sefton", None, "Allerdale"]),
+            "row 3.site",
+            "expected the site's area name",
+        ),
+        (lambda f: f.assign(distance_n=0), "distance_n", "no client's distance travelled was scored"),
     ],
 )
 def test_a_bad_pilot_file_is_refused_naming_file_field_and_reason(tmp_path, change, key, message):
