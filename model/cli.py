@@ -765,7 +765,7 @@ def _abc_problem(args: argparse.Namespace):
     return abc.PROBLEMS[args.problem or "ips"]()
 
 
-def _resume_command(args: argparse.Namespace, name: str, generations: int) -> str:
+def _resume_command(args: argparse.Namespace, name: str, generations: int, particles: int) -> str:
     """The command that continues this calibration's history (every setting it was run with, quoted)."""
     import shlex
 
@@ -775,7 +775,7 @@ def _resume_command(args: argparse.Namespace, name: str, generations: int) -> st
         problem = ["--problem", args.problem or "ips"]
     words = [
         "healthwork", "calibrate", "--method", "abc", *problem, "--name", name, "--resume",
-        "--generations", generations, "--particles", args.particles or 100, "--seed", args.seed,
+        "--generations", generations, "--particles", particles, "--seed", args.seed,
         *(["--out", args.out] if args.out else []),
     ]  # fmt: skip
     return shlex.join(map(str, words))
@@ -803,7 +803,7 @@ def _calibrate_abc(args: argparse.Namespace) -> int:
             [Problem("command line", "--name", f"{name!r}: letters, digits, '_', '.' and '-' only")]
         )
     folder = args.out or abc.POSTERIORS
-    generations = args.generations or 6
+    generations, particles = args.generations or 6, args.particles or 100  # the documented defaults
     db = folder / name / "history.db"
     try:
         import pyabc  # noqa: F401  (the abc extra)
@@ -813,15 +813,13 @@ def _calibrate_abc(args: argparse.Namespace) -> int:
         ) from None
     for logger in [n for n in logging.root.manager.loggerDict if n.startswith("ABC")]:
         logging.getLogger(logger).setLevel(logging.WARNING)  # pyabc's per-generation chatter
-    print(
-        f"ABC-SMC {problem.name}: {args.particles or 100} particles, {generations} generations, history {db}"
-    )
-    with _executor(args, args.particles or 100) as executor:
+    print(f"ABC-SMC {problem.name}: {particles} particles, {generations} generations, history {db}")
+    with _executor(args, particles) as executor:
         try:
             history = abc.run(
                 problem,
                 db,
-                particles=args.particles or 100,
+                particles=particles,
                 generations=generations,
                 executor=executor,
                 resume=args.resume_abc,
@@ -830,7 +828,7 @@ def _calibrate_abc(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             print(
                 f"Interrupted (Ctrl-C): {db} keeps every finished generation. Continue with: "
-                + _resume_command(args, name, generations),
+                + _resume_command(args, name, generations, particles),
                 file=sys.stderr,
             )
             return 130
@@ -838,7 +836,7 @@ def _calibrate_abc(args: argparse.Namespace) -> int:
         if temperature > 1:
             reason = (
                 f"the last generation is at temperature {temperature:g}, not 1, so it is not the posterior; "
-                f"continue with: {_resume_command(args, name, generations + 2)}"
+                f"continue with: {_resume_command(args, name, generations + 2, particles)}"
             )
             raise InputError([Problem("command line", "--generations", reason)])
         parquet, manifest = abc.freeze(

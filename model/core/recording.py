@@ -84,20 +84,19 @@ class Counts:
 
     Attributes:
         stocks: (months + 1, areas, 4) residents by employment state at each month's end (month 0 = start).
-        health: (months + 1, areas, conditions) residents with each registered condition (registry order).
         limiting: (months + 1, areas, 4) work-limiting residents by employment state.
         flows: (months + 1, areas, 4, 4) moves from state (row) to state (column) in each month (0 empty).
         sustained: (months + 1, areas) job starts of 6 months earlier whose job has lasted until this month.
         households: (months + 1, areas, HOUSEHOLD_MEASURES) household measures (NaN where not assessed:
             month 0, and runs without a ledger).
-        health_employed: (months + 1, areas, conditions) employed residents with each registered condition.
         no_condition: (months + 1, areas, 2) residents with none of the registered conditions, and those of
             them employed.
         job_search: (months + 1, areas) job search, the sum of job-entry hazards before competition (with
             competed openings; zero otherwise, and in month 0).
         wanting: (months + 1, areas, 4) residents wanting work by employment state.
-        health_by_state: (months + 1, areas, conditions, 4, 2) residents with each registered condition by
-            employment state and work-limiting status (0 not, 1 work-limiting).
+        health_by_state: (months + 1, areas, conditions, 4, 2) residents with each registered condition
+            (registry order) by employment state and work-limiting status (0 not, 1 work-limiting); its sums
+            are ``health`` and ``health_employed``.
         sick_duration: (months + 1, areas, len(SICK_DURATION_BANDS)) residents inactive through long-term
             sickness by months out of work (bands starting at ``SICK_DURATION_BANDS``).
         mental_by_msk: (months + 1, areas, mental-health groups, 2) residents by mental-health group and
@@ -106,12 +105,10 @@ class Counts:
     """
 
     stocks: np.ndarray
-    health: np.ndarray
     limiting: np.ndarray
     flows: np.ndarray
     sustained: np.ndarray
     households: np.ndarray
-    health_employed: np.ndarray
     no_condition: np.ndarray
     job_search: np.ndarray
     wanting: np.ndarray
@@ -126,12 +123,10 @@ class Counts:
         """Zeroed counts for a run of ``months`` over ``areas`` areas."""
         return cls(
             np.zeros((months + 1, areas, 4), np.int64),
-            np.zeros((months + 1, areas, len(CONDITIONS)), np.int64),
             np.zeros((months + 1, areas, 4), np.int64),
             np.zeros((months + 1, areas, 4, 4), np.int64),
             np.zeros((months + 1, areas), np.int64),
             np.full((months + 1, areas, len(HOUSEHOLD_MEASURES)), np.nan),
-            np.zeros((months + 1, areas, len(CONDITIONS)), np.int64),
             np.zeros((months + 1, areas, 2), np.int64),
             np.zeros((months + 1, areas)),
             np.zeros((months + 1, areas, len(STATES)), np.int64),
@@ -139,6 +134,16 @@ class Counts:
             np.zeros((months + 1, areas, len(SICK_DURATION_BANDS)), np.int64),
             np.zeros((months + 1, areas, len(MENTAL_HEALTH), 2), np.int64),
         )
+
+    @property
+    def health(self) -> np.ndarray:
+        """(months + 1, areas, conditions) residents with each registered condition."""
+        return self.health_by_state.sum(axis=(3, 4))
+
+    @property
+    def health_employed(self) -> np.ndarray:
+        """(months + 1, areas, conditions) employed residents with each registered condition."""
+        return self.health_by_state[..., EMPLOYED, :].sum(axis=-1)
 
     def record(
         self, month: int, pop: Population, before: np.ndarray | None = None, started: np.ndarray | None = None
@@ -178,8 +183,6 @@ class Counts:
         axis_of = {name: 2 + i for i, name in enumerate(columns)}
         for k, condition in enumerate(CONDITIONS):
             present = np.take(c, condition.value, axis=axis_of[condition.column])
-            self.health[month, :, k] = present.reshape(areas, -1).sum(axis=1)
-            self.health_employed[month, :, k] = present[:, EMPLOYED].reshape(areas, -1).sum(axis=1)
             self.health_by_state[month, :, k] = present.reshape(areas, len(STATES), -1, 2).sum(axis=2)
         healthy = c[(slice(None), slice(None), *([0] * len(columns)))]  # (areas, states, work-limiting)
         self.no_condition[month] = np.stack([healthy.sum(axis=(1, 2)), healthy[:, EMPLOYED].sum(axis=1)], 1)

@@ -235,28 +235,27 @@ class HealthRates:
             target = np.clip(target, 1e-9, 0.95)
             # Cohort drift: onset must also supply the rise in prevalence with age (zero where flat).
             effective_recovery = recovery[c.key] + (0.0 if drift is None else drift) / target
-            # Groups by employment (onset x hr out of work) and, for CMD, back pain (x its comorbidity ratio).
+            # Groups by employment (onset x hr out of work) and back pain (x the comorbidity ratio, CMD only;
+            # for the others no resident is counted as having it, so their groups are by employment alone).
             with_msk = prevalence[MSK.key] if c is CMD else np.zeros(shape)
+            by_msk = comorbidity if c is CMD else np.ones(2)
             groups = [
-                (share * (m if has_msk else 1 - m), hr_w * comorbidity[has_msk] if c is CMD else hr_w)
+                (share * (m if k else 1 - m), hr_w * by_msk[k])
                 for share, m, hr_w in (
                     (employed, with_msk[..., 0], 1.0),
                     (1 - employed, with_msk[..., 1], hr),
                 )
-                for has_msk in (0, 1)
+                for k in (0, 1)
             ]
             base = solve_onset(target, effective_recovery, groups)
             on = np.empty(shape)
             on[..., 0], on[..., 1] = base, np.minimum(base * hr, 1.0)
             onset[c.key] = on.astype(np.float32)
+            # Stationary prevalence by (area, sex, age, out of work), over back pain (to draw the population).
             r = effective_recovery[..., None]
-            if c is CMD:  # averaged over back pain, for drawing the initial population
-                prevalence[c.key] = sum(
-                    (with_msk if k else 1 - with_msk) * (on * comorbidity[k]) / (on * comorbidity[k] + r)
-                    for k in (0, 1)
-                )
-            else:
-                prevalence[c.key] = on / (on + r)
+            prevalence[c.key] = sum(
+                (with_msk if k else 1 - with_msk) * on * by_msk[k] / (on * by_msk[k] + r) for k in (0, 1)
+            )
         if CONDITIONS.names()[:2] != (CMD.name, SMI.name):
             raise ValueError("the mental-health conditions must come first in the condition registry")
         stacked = np.stack([onset[c.key].ravel() for c in CONDITIONS], axis=1)

@@ -20,7 +20,6 @@ sampler on a cluster.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import math
@@ -39,7 +38,7 @@ from model.config.parameters import default_parameters
 from model.config.scenario import ProgrammeSpec
 from model.core.files import REPO, atomic_write, atomic_write_text, git_revision, package_versions, sha256
 from model.engine import RunContext
-from model.experiments.fitting import TARGETS, reference_housing, reference_scenario
+from model.experiments.fitting import TARGETS, read_targets, reference_housing, reference_scenario
 
 POSTERIORS = REPO / "calibration" / "posteriors"
 
@@ -150,8 +149,7 @@ def ips_problem(sample: int = 300_000) -> CalibrationProblem:
     over 0.5-10. Each simulation draws its own UK 2023 population of ``sample`` residents.
     """
     path = TARGETS / "ips_trials.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = list(read_targets(path.name, TARGETS).values())
     targets = tuple(
         Target(
             r["target"],
@@ -214,8 +212,11 @@ def conditions_problem(sample: int = 60_000) -> CalibrationProblem:
     and 60 recorded months.
     """
     path = TARGETS / "conditions.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["parameter"].startswith("employment.condition.")]
+    rows = [
+        r
+        for r in read_targets(path.name, TARGETS).values()
+        if r["parameter"].startswith("employment.condition.")
+    ]
     targets = tuple(Target(r["target"], float(r["value"]), float(r["tolerance"]), r["source"]) for r in rows)
     params = default_parameters()
     priors = (

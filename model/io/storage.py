@@ -42,7 +42,7 @@ RUNS = "runs"
 FORMATS = ("parquet", "csv")  # --format: how the long tables are written
 ROW_GROUP = 1 << 16  # rows per Parquet row group of a long table (bounds what is buffered)
 COUNT_FIELDS = tuple(f.name for f in dataclasses.fields(Counts) if not f.name.startswith("_"))
-RUN_FORMAT = 3  # the layout of a run file's arrays: raised whenever a recorded array is added or changed
+RUN_FORMAT = 4  # the layout of a run file's arrays: raised whenever a recorded array is added or changed
 RUN_FILE = re.compile(r"^draw-(?P<draw>\d{5})-replication-(?P<replication>\d{5})\.parquet$")
 
 
