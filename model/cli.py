@@ -20,7 +20,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from model.config.errors import InputError, Problem, shown
+from model.config.errors import InputError, Problem, did_you_mean, shown
 from model.config.vocabulary import FIRST_RATES_YEAR, LAST_RATES_YEAR, UPRATING_HORIZON, year_label
 
 EXIT_INPUT = 2
@@ -201,9 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="solve (default): the deterministic fit of the defaults; abc: ABC-SMC for a posterior (pyabc)",
     )
     abc = calibrate.add_argument_group("abc (with --method abc)")
-    abc.add_argument(
-        "--problem", choices=("toy", "ips", "conditions"), help="what to calibrate (default ips)"
-    )
+    abc.add_argument("--problem", help="what to calibrate (default ips; an unknown name lists the problems)")
     abc.add_argument("--name", help="the posterior's name (default: the problem's)")
     abc.add_argument("--particles", type=_positive, help="particles per generation (default 100)")
     abc.add_argument(
@@ -762,7 +760,12 @@ def _abc_problem(args: argparse.Namespace):
         if args.problem:
             raise InputError([Problem("command line", "--problem", "give --problem or --pilot, not both")])
         return abc.pilot_problem(args.pilot, load_scenario(args.scenario), args.programme)
-    return abc.PROBLEMS[args.problem or "ips"]()
+    name = args.problem or "ips"
+    if name not in abc.PROBLEMS:
+        reason = f"unknown problem {name!r}" + did_you_mean(name, list(abc.PROBLEMS))
+        reason += f"; problems: {', '.join(abc.PROBLEMS)}"
+        raise InputError([Problem("command line", "--problem", reason)])
+    return abc.PROBLEMS[name]()
 
 
 def _resume_command(args: argparse.Namespace, name: str, generations: int, particles: int) -> str:
@@ -804,7 +807,6 @@ def _calibrate_abc(args: argparse.Namespace) -> int:
         )
     folder = args.out or abc.POSTERIORS
     generations, particles = args.generations or 6, args.particles or 100  # the documented defaults
-    db = folder / name / "history.db"
     try:
         import pyabc  # noqa: F401  (the abc extra)
     except ImportError:
@@ -813,12 +815,15 @@ def _calibrate_abc(args: argparse.Namespace) -> int:
         ) from None
     for logger in [n for n in logging.root.manager.loggerDict if n.startswith("ABC")]:
         logging.getLogger(logger).setLevel(logging.WARNING)  # pyabc's per-generation chatter
-    print(f"ABC-SMC {problem.name}: {particles} particles, {generations} generations, history {db}")
+    histories_in = folder / name  # history.db, or a folder per part
+    print(
+        f"ABC-SMC {problem.name}: {particles} particles, {generations} generations, history in {histories_in}"
+    )
     with _executor(args, particles) as executor:
         try:
-            history = abc.run(
+            histories = abc.run_all(
                 problem,
-                db,
+                histories_in,
                 particles=particles,
                 generations=generations,
                 executor=executor,
@@ -827,12 +832,12 @@ def _calibrate_abc(args: argparse.Namespace) -> int:
             )
         except KeyboardInterrupt:
             print(
-                f"Interrupted (Ctrl-C): {db} keeps every finished generation. Continue with: "
+                f"Interrupted (Ctrl-C): {histories_in} keeps every finished generation. Continue with: "
                 + _resume_command(args, name, generations, particles),
                 file=sys.stderr,
             )
             return 130
-        temperature = abc.summary(history)["final_temperature"]
+        temperature = abc.joint_summary(histories, problem)["final_temperature"]
         if temperature > 1:
             reason = (
                 f"the last generation is at temperature {temperature:g}, not 1, so it is not the posterior; "
@@ -840,7 +845,7 @@ def _calibrate_abc(args: argparse.Namespace) -> int:
             )
             raise InputError([Problem("command line", "--generations", reason)])
         parquet, manifest = abc.freeze(
-            history, problem, name, folder, draws=args.draws or 1000, seed=args.seed
+            histories, problem, name, folder, draws=args.draws or 1000, seed=args.seed
         )
         posterior = pd.read_parquet(parquet)
         written = abc.diagnostics(
@@ -950,7 +955,6 @@ def cmd_value_of_work(args: argparse.Namespace) -> int:
     import re
 
     from model.config.areas import ALIASES, area_names, packaged_housing, packaged_profiles
-    from model.config.errors import did_you_mean
     from model.config.parameters import default_parameters
     from model.economics.value_of_work import value_of_work
 

@@ -331,8 +331,11 @@ def validate(data: Mapping[str, Any], origins: Mapping[str, str], file: str) -> 
     try:
         scenario = Scenario.model_validate(dict(data))
     except ValidationError as err:
+        single_posterior = isinstance(data.get("posterior"), Mapping)  # named as written, not as a list
         for e in err.errors():
             key = _key_path(e["loc"])
+            if single_posterior:
+                key = re.sub(r"^posterior\[0\]", "posterior", key)
             problems.append(Problem(_origin(key, origins, file), key, _describe(e)))
         scenario = None
     overrides = data.get("parameters")
@@ -352,39 +355,56 @@ def validate(data: Mapping[str, Any], origins: Mapping[str, str], file: str) -> 
     return scenario
 
 
-def _checked_posterior(scenario: Scenario, named_in: Path) -> Scenario:
-    """The scenario with its posterior's file made absolute, once checked.
+def _checked_posteriors(scenario: Scenario, origins: Mapping[str, str], file: str) -> Scenario:
+    """The scenario with its posteriors' files made absolute, once checked.
 
-    The file must exist, have the sha256 the scenario gives and have one column per known parameter; each
-    refusal names the file and key.
+    Each file must exist, have the sha256 the scenario gives and have one column per known parameter, every
+    draw within the parameter's bounds; two posteriors may not calibrate the same parameter (each is drawn
+    independently of the others). Each refusal names the file and key.
     """
+    checked, seen = [], {}
+    single = len(scenario.posterior) == 1
+    for index, spec in enumerate(scenario.posterior):
+        key = "posterior" if single else f"posterior[{index}]"
+        where = _origin(f"{key}.file", origins, file)
+        resolved, columns = _checked_posterior(spec, Path(where), key)
+        for name in columns:
+            if name in seen:
+                reason = f"{spec.file} and {seen[name]} both calibrate {name}: one posterior per parameter"
+                raise InputError([Problem(where, f"{key}.file", reason)])
+            seen[name] = spec.file
+        checked.append(spec.model_copy(update={"file": str(resolved)}))
+    return scenario.model_copy(update={"posterior": checked})
+
+
+def _checked_posterior(spec: PosteriorSpec, named_in: Path, key: str) -> tuple[Path, list[str]]:
+    """One posterior's absolute path and columns, once its file, hash, columns and draws are checked."""
     import hashlib
 
     import pyarrow.parquet as pq
 
-    spec = scenario.posterior
     where = str(named_in)
     resolved = (named_in.parent / spec.file).resolve()
     if not resolved.is_file():
-        raise InputError([Problem(where, "posterior.file", f"posterior file not found: {resolved}")])
+        raise InputError([Problem(where, f"{key}.file", f"posterior file not found: {resolved}")])
     digest = hashlib.sha256(resolved.read_bytes()).hexdigest()
     if digest != spec.sha256:
         reason = (
             f"{spec.file} has sha256 {digest}, not the {spec.sha256} given: the posterior changed since the "
             "scenario named it; check it, then give its new hash"
         )
-        raise InputError([Problem(where, "posterior.sha256", reason)])
+        raise InputError([Problem(where, f"{key}.sha256", reason)])
     try:
         table = pq.read_table(resolved)
     except Exception:  # any unreadable file gets the same plain-words refusal
-        raise InputError([Problem(where, "posterior.file", f"{spec.file} is not a parquet file")]) from None
+        raise InputError([Problem(where, f"{key}.file", f"{spec.file} is not a parquet file")]) from None
     known = default_parameters()
     unknown = [c for c in table.column_names if c not in known]
     if unknown or not table.column_names:
         reason = f"{spec.file}: {', '.join(unknown) or 'no columns'}: not parameters of the model"
-        raise InputError([Problem(where, "posterior.file", reason)])
+        raise InputError([Problem(where, f"{key}.file", reason)])
     if table.num_rows == 0:
-        raise InputError([Problem(where, "posterior.file", f"{spec.file} has no draws")])
+        raise InputError([Problem(where, f"{key}.file", f"{spec.file} has no draws")])
     for name in table.column_names:
         entry = known.entry(name)
         low = -math.inf if entry.min is None else entry.min
@@ -394,8 +414,8 @@ def _checked_posterior(scenario: Scenario, named_in: Path) -> Scenario:
                 reason = (
                     f"{spec.file}: {name} has {shown(value)}; each draw must be a number in {low:g}-{high:g}"
                 )
-                raise InputError([Problem(where, "posterior.file", reason)])
-    return scenario.model_copy(update={"posterior": spec.model_copy(update={"file": str(resolved)})})
+                raise InputError([Problem(where, f"{key}.file", reason)])
+    return resolved, table.column_names
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = (), *, max_scale: float = 1.0) -> Scenario:
@@ -428,8 +448,8 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = (), *, max_scale:
     if problems:
         raise InputError(problems)
     scenario = validate(data, origins, str(path))
-    if scenario.posterior is not None:
-        scenario = _checked_posterior(scenario, Path(_origin("posterior.file", origins, str(path))))
+    if scenario.posterior:
+        scenario = _checked_posteriors(scenario, origins, str(path))
     if scenario.population.scale > max_scale:
         key = "population.scale"
         reason = (

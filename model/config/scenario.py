@@ -479,10 +479,18 @@ class Scenario(_Strict):
     pathways: bool = (
         False  # extra arms splitting each programme's effect by pathway (model.programmes.pathways)
     )
-    posterior: PosteriorSpec | None = None
+    posterior: list[PosteriorSpec] = Field(default_factory=list)  # one mapping, or a list of them
     _parameter_sources: dict[str, str] = PrivateAttr(default_factory=dict)  # where each override was set
 
     _month = field_validator("start", mode="before")(lambda cls, v: _parse_month(v))
+
+    @field_validator("posterior", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        """``posterior:`` is one posterior's mapping or a list of them (independent calibrations)."""
+        if value is None:
+            return []
+        return [value] if isinstance(value, Mapping) else value
 
     @field_validator("programmes")
     @classmethod

@@ -20,9 +20,12 @@ sampler on a cluster.
 
 from __future__ import annotations
 
+import csv
+import functools
 import hashlib
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +35,9 @@ import pandas as pd
 from scipy import stats
 from scipy.special import ndtri
 
-from model.config.areas import read_profiles
+from model.config.areas import AreaProfile, packaged_profiles, read_profiles
 from model.config.errors import InputError, Problem, shown
-from model.config.parameters import default_parameters
+from model.config.parameters import AREA_FACTORS, area_factor_path, default_parameters
 from model.config.scenario import ProgrammeSpec
 from model.core.files import REPO, atomic_write, atomic_write_text, git_revision, package_versions, sha256
 from model.engine import RunContext
@@ -96,10 +99,49 @@ class CalibrationProblem:
     discrepancy: float
     files: tuple[Path, ...] = ()
     synthetic: Mapping[str, float] = field(default_factory=dict)  # true values when the data are synthetic
+    parts: tuple[CalibrationProblem, ...] = ()  # independent sub-problems, each with its own ABC run
 
     def variance(self) -> np.ndarray:
         """Each target's likelihood variance: se^2 + discrepancy^2."""
         return np.array([t.se**2 + self.discrepancy**2 for t in self.targets])
+
+    def components(self) -> tuple[CalibrationProblem, ...]:
+        """The problems run one ABC each: its parts, or the problem itself."""
+        return self.parts or (self,)
+
+
+def joint_problem(name: str, description: str, parts: tuple[CalibrationProblem, ...]) -> CalibrationProblem:
+    """Independent problems (no parameter or target shared) calibrated as one posterior.
+
+    Their likelihoods and priors factorise, so the joint posterior is the product of theirs: each part runs
+    its own ABC (fewer parameters, each generation accepting on its own targets), and the frozen draws put
+    the parts' independently resampled draws side by side.
+    """
+    return CalibrationProblem(
+        name,
+        description,
+        tuple(p for part in parts for p in part.priors),
+        tuple(t for part in parts for t in part.targets),
+        JointSimulator(parts),
+        parts[0].discrepancy,
+        tuple(dict.fromkeys(f for part in parts for f in part.files)),
+        parts=parts,
+    )
+
+
+@dataclass(frozen=True)
+class JointSimulator:
+    """Each part's simulation on its own parameters, with its own seed; the targets of all."""
+
+    parts: tuple[CalibrationProblem, ...]
+
+    def __call__(self, values: Mapping[str, float], seed: int) -> dict[str, float]:
+        """The parts' simulated targets, each part seeded from its own values (as in its own run)."""
+        out = {}
+        for part in self.parts:
+            own = {p.path: values[p.path] for p in part.priors}
+            out |= part.simulate(own, seed_of(part.name, own))
+        return out
 
 
 def seed_of(problem: str, values: Mapping[str, float]) -> int:
@@ -254,10 +296,91 @@ class ConditionsSimulator:
         return {name: float(moments[name]) for name in self.targets}
 
 
+AREA_STOCKS = TARGETS / "area_stocks.csv"  # the published stocks' standard errors
+AREA_MOMENTS = ("employment_rate", "unemployment_share", "inactive_sick_rate")
+AREA_DISCREPANCY = 0.005  # half a point on each share: definitions and periods (an assumption, in the README)
+AREA_PRIOR = (0.1, 10.0)  # log-uniform over a hundredfold range for every area factor
+
+
+def area_slug(profile: AreaProfile) -> str:
+    """An area's name in problem and file names: ``area-st-helens-2023``."""
+    return "area-" + re.sub(r"[^a-z0-9]+", "-", profile.name.lower()).strip("-") + f"-{profile.data_year}"
+
+
+def area_standard_errors() -> dict[tuple[str, int, str], dict[str, str]]:
+    """calibration/targets/area_stocks.csv by (area, data year, target)."""
+    with AREA_STOCKS.open(encoding="utf-8", newline="") as handle:
+        return {(r["area"], int(r["data_year"]), r["target"]): r for r in csv.DictReader(handle)}
+
+
+def area_problem(profile: AreaProfile, sample: int = 30_000, horizon: int = 120) -> CalibrationProblem:
+    """An area's three factors (job entry, unemployment, sickness) from its published stocks.
+
+    Targets: the shares of residents employed, unemployed and inactive through sickness (the profile's
+    published rates, as stage C fits them), each with the survey's standard error from
+    calibration/targets/area_stocks.csv, plus the discrepancy AREA_DISCREPANCY. Priors log-uniform over
+    AREA_PRIOR. Each simulation: ``sample`` of the area's residents over ``horizon`` months (stage C's
+    averaging), every other parameter at its fitted value.
+    """
+    rows = area_standard_errors()
+    shares = dict(zip(AREA_MOMENTS, profile.state_shares()[:3], strict=True))
+    slug = area_slug(profile)
+    targets = tuple(
+        Target(f"{slug}.{m}", shares[m], float(rows[(profile.name, profile.data_year, m)]["se"]),
+               rows[(profile.name, profile.data_year, m)]["source"])
+        for m in AREA_MOMENTS
+    )  # fmt: skip
+    priors = tuple(
+        Prior(area_factor_path(profile.name, profile.data_year, f), "loguniform", *AREA_PRIOR)
+        for f in AREA_FACTORS
+    )
+    return CalibrationProblem(
+        slug,
+        f"{profile.name}'s area factors from its {profile.data_year} stocks ({sample:,} residents, "
+        f"{horizon} months a simulation)",
+        priors,
+        targets,
+        AreaSimulator(profile, sample, horizon, slug),
+        AREA_DISCREPANCY,
+        (AREA_STOCKS, REPO / "model" / "data" / "areas.csv"),
+    )
+
+
+@dataclass(frozen=True)
+class AreaSimulator:
+    """Stage C's moments of one area with its factors at the values given."""
+
+    profile: AreaProfile
+    sample: int
+    horizon: int
+    slug: str
+
+    def __call__(self, values: Mapping[str, float], seed: int) -> dict[str, float]:
+        """The area's employed, unemployed and sick shares, run averages."""
+        from model.experiments.calibration import Evaluator
+
+        params = default_parameters().with_overrides(dict(values), "posterior")
+        moments = Evaluator(self.profile, self.sample, seed, self.horizon)(params)
+        return {f"{self.slug}.{m}": float(moments[m]) for m in AREA_MOMENTS}
+
+
+def areas_problem(data_year: int) -> CalibrationProblem:
+    """Every packaged area's factors for ``data_year``: one area problem each, as one posterior."""
+    profiles = sorted(packaged_profiles().items())
+    parts = tuple(area_problem(profile) for (_, year), profile in profiles if year == data_year)
+    return joint_problem(
+        f"areas-{data_year}",
+        f"area factors of {len(parts)} areas from their {data_year} stocks (one ABC each)",
+        parts,
+    )
+
+
 PROBLEMS: dict[str, Callable[[], CalibrationProblem]] = {
     "toy": toy_problem,
     "ips": ips_problem,
     "conditions": conditions_problem,
+    "areas-2023": functools.partial(areas_problem, 2023),
+    "areas-2010": functools.partial(areas_problem, 2010),
 }
 
 
@@ -576,6 +699,36 @@ def run(
     return abc.history
 
 
+def run_all(
+    problem: CalibrationProblem,
+    folder: Path,
+    *,
+    particles: int,
+    generations: int,
+    executor=None,
+    resume: bool = False,
+    seed: int = 1,
+    log: Callable[[str], None] = print,
+) -> list:
+    """Run (or resume) each of the problem's components (:func:`run`); their histories, in order.
+
+    A problem's history is ``folder/history.db``; a problem with parts keeps each part's in
+    ``folder/<part>/history.db``, and resuming starts any part not begun.
+    """
+    if not problem.parts:
+        return [run(problem, folder / "history.db", particles=particles, generations=generations,
+                    executor=executor, resume=resume, seed=seed, log=log)]  # fmt: skip
+    histories = []
+    for k, part in enumerate(problem.parts, 1):
+        db = folder / part.name / "history.db"
+        log(f"Part {k} of {len(problem.parts)}: {part.name}")
+        histories.append(
+            run(part, db, particles=particles, generations=generations, executor=executor,
+                resume=resume and db.exists(), seed=seed, log=log)
+        )  # fmt: skip
+    return histories
+
+
 def _cooling(pyabc, generations: int, last: tuple[int, float] | None):
     """Pyabc's temperature schedule over the run's ``generations`` in all, ending at 1.
 
@@ -621,8 +774,26 @@ def summary(history) -> dict[str, object]:
     }
 
 
+def joint_summary(histories: list, problem: CalibrationProblem) -> dict[str, object]:
+    """:func:`summary` of a problem's run; of a problem with parts, the totals and each part's own.
+
+    The generations and final temperature are the largest of any part, the effective sample size the
+    smallest: a joint posterior is as good as its worst part.
+    """
+    facts = [summary(h) for h in histories]
+    if not problem.parts:
+        return facts[0]
+    return {
+        "generations": max(f["generations"] for f in facts),
+        "final_temperature": max(f["final_temperature"] for f in facts),
+        "simulations": sum(f["simulations"] for f in facts),
+        "effective_sample_size": min(f["effective_sample_size"] for f in facts),
+        "parts": {part.name: f for part, f in zip(problem.parts, facts, strict=True)},
+    }
+
+
 def freeze(
-    history,
+    histories: list,
     problem: CalibrationProblem,
     name: str,
     folder: Path = POSTERIORS,
@@ -630,8 +801,18 @@ def freeze(
     draws: int = 1000,
     seed: int = 1,
 ) -> tuple[Path, Path]:
-    """Write ``<name>.parquet`` (equal-weight draws) and ``<name>.json`` (its manifest), atomically."""
-    frame = posterior_draws(history, problem, draws, seed)
+    """Write ``<name>.parquet`` (equal-weight draws) and ``<name>.json`` (its manifest), atomically.
+
+    ``histories`` are the problem's components' (:func:`run_all`); a part's draws are resampled with seed
+    ``seed`` + its place, so the parts' draws are independent, as their posteriors are.
+    """
+    frame = pd.concat(
+        [
+            posterior_draws(history, part, draws, seed + k)
+            for k, (history, part) in enumerate(zip(histories, problem.components(), strict=True))
+        ],
+        axis=1,
+    )
     parquet = folder / f"{name}.parquet"
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write(parquet, lambda tmp: frame.to_parquet(tmp, index=False))
@@ -654,7 +835,7 @@ def freeze(
         "synthetic_truth": dict(problem.synthetic),
         "code": {"git": git_revision(), "model_sources_sha256": code.hexdigest()},
         "versions": package_versions(),
-        **summary(history),
+        **joint_summary(histories, problem),
     }
     path = folder / f"{name}.json"
     atomic_write_text(path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")

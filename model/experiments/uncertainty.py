@@ -64,7 +64,7 @@ def drawn_paths(scenario: Scenario) -> list[str]:
     Those with a distribution, not set by the scenario, not the baseline's dynamics, not in its posterior.
     """
     params = scenario.resolved_parameters()
-    from_posterior = set(posterior_table(scenario.posterior.file).columns) if scenario.posterior else set()
+    from_posterior = {c for spec in scenario.posterior for c in posterior_table(spec.file).columns}
     return [
         path
         for path in sorted(params)
@@ -83,26 +83,29 @@ def posterior_table(file: str) -> pd.DataFrame:
 
 
 def posterior_values(scenario: Scenario, draw: int) -> dict[str, float]:
-    """Draw ``draw``'s row of the scenario's posterior (row floor(u x rows), u keyed by seed and draw).
+    """Draw ``draw``'s row of each of the scenario's posteriors (row floor(u x rows)).
+
+    u is keyed by the seed, the draw and the posterior's place in the list, so that independent posteriors
+    are drawn independently.
 
     Parameters the scenario sets itself keep its values. A posterior value of a programme effect's median
     also sets its 95th percentile (``<path>_p95``) to it: the posterior replaces the per-replication lognormal
     whose spread it already carries.
     """
-    if scenario.posterior is None:
-        return {}
-    table = posterior_table(scenario.posterior.file)
-    key = (draw, stream_id(POSTERIOR_ROW))
-    u = np.random.Generator(np.random.PCG64(np.random.SeedSequence(scenario.seed, spawn_key=key))).random()
-    row = table.iloc[min(int(u * len(table)), len(table) - 1)]
     params = scenario.resolved_parameters()
     values = {}
-    for path, value in row.items():
-        if path in scenario.parameters:
-            continue
-        values[path] = float(value)
-        if f"{path}_p95" in params:
-            values[f"{path}_p95"] = float(value)
+    for index, spec in enumerate(scenario.posterior):
+        table = posterior_table(spec.file)
+        key = (draw, stream_id(POSTERIOR_ROW), index)
+        seeds = np.random.SeedSequence(scenario.seed, spawn_key=key)
+        u = np.random.Generator(np.random.PCG64(seeds)).random()
+        row = table.iloc[min(int(u * len(table)), len(table) - 1)]
+        for path, value in row.items():
+            if path in scenario.parameters:
+                continue
+            values[path] = float(value)
+            if f"{path}_p95" in params:
+                values[f"{path}_p95"] = float(value)
     return values
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -81,10 +83,10 @@ def test_an_interrupted_calibration_resumes_cooling_from_where_it_stopped(tmp_pa
 def test_the_frozen_posterior_is_equal_weight_draws_with_a_manifest_and_diagnostics(tmp_path):
     problem = abc.toy_problem()
     history = abc.run(problem, tmp_path / "h.db", particles=60, generations=3, log=lambda _: None)
-    parquet, manifest = abc.freeze(history, problem, "toy", tmp_path, draws=500, seed=7)
+    parquet, manifest = abc.freeze([history], problem, "toy", tmp_path, draws=500, seed=7)
     frame = pd.read_parquet(parquet)
     assert list(frame.columns) == [p.path for p in problem.priors] and len(frame) == 500
-    again, _ = abc.freeze(history, problem, "again", tmp_path, draws=500, seed=7)
+    again, _ = abc.freeze([history], problem, "again", tmp_path, draws=500, seed=7)
     assert parquet.read_bytes() == again.read_bytes()  # seeded resampling
     facts = json.loads(manifest.read_text())
     assert facts["generations"] == 3 and facts["final_temperature"] == 1.0
@@ -117,6 +119,7 @@ def test_the_command_writes_the_posterior_and_refuses_what_does_not_apply(tmp_pa
         (["--problem", "toy"], "--problem: applies to --method abc only"),
         (["--method", "abc", "--stage", "ips"], "--stage: applies to --method solve only"),
         (["--method", "abc", "--problem", "toy", "--name", "../x"], "--name: '../x'"),
+        (["--method", "abc", "--problem", "areas-2032"], "(did you mean 'areas-2023'?); problems: toy"),
         (["--method", "abc", "--problem", "toy", "--out", tmp_path], "holds a calibration"),
         (
             ["--method", "abc", "--pilot", abc.PILOT_EXAMPLE],
@@ -155,6 +158,37 @@ def test_draws_take_parameter_sets_from_the_scenarios_posterior_and_the_rest_fro
         rows.add(row.index[0])
     assert len(rows) > 4  # draws spread over the rows
     assert smi not in uncertainty.drawn_paths(scenario)
+
+
+def test_a_scenario_may_name_several_posteriors_each_drawn_independently(tmp_path):
+    from model.config.loading import load_scenario
+    from model.core.files import sha256
+    from model.experiments import uncertainty
+    from tests.conftest import FIXTURES
+
+    ips = FIXTURES / "posterior" / "ips.parquet"
+    factor = "area_factors.Knowsley.2023.job_entry"
+    areas = tmp_path / "areas.parquet"
+    pd.DataFrame({factor: np.linspace(1.0, 3.0, 21)}).to_parquet(areas, index=False)
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "name: p\nstart: 2026-04\nhorizon_months: 12\nseed: 3\nreplications: 1\n"
+        "population: {areas: [Knowsley], scale: 0.05}\n"
+        "programmes: [{name: ips, type: ips, staff_fte: 5}]\n"
+        f"posterior:\n  - {{file: {ips}, sha256: {sha256(ips)}}}\n"
+        f"  - {{file: {areas}, sha256: {sha256(areas)}}}\n"
+    )
+    scenario = load_scenario(path)
+    smi = "services.ips.job_entry_hr.severe_mental_illness"
+    ips_rows = pd.read_parquet(ips)[smi].tolist()
+    pairs = set()
+    for draw in range(30):
+        values = uncertainty.posterior_values(scenario, draw)
+        assert 1.0 <= values[factor] <= 3.0 and values[smi] in ips_rows
+        pairs.add((ips_rows.index(values[smi]), round((values[factor] - 1.0) * 10)))
+    # Independent rows: the pairs are not one row index shared by both (tables of 21 rows each).
+    assert len({a - b for a, b in pairs}) > 10
+    assert factor not in uncertainty.drawn_paths(scenario)
 
 
 def test_the_pilot_template_ships_empty_and_the_worked_example_is_the_models_own_output(tmp_path):
@@ -238,3 +272,84 @@ def test_the_conditions_problem_fits_the_odds_ratios_stage_b_fits_from_their_row
     base, lower = problem.simulate(values, 1), problem.simulate(low, 1)
     assert set(base) == {t.name for t in problem.targets}
     assert lower["employment_rate_smi"] < base["employment_rate_smi"]
+
+
+def test_the_area_targets_carry_the_published_intervals_and_their_method_checks_against_inactivity():
+    """Every packaged area and year has its three stocks with standard errors, the values its profile's.
+
+    The unemployment and sickness rows take the effective sample size the employment rate's published
+    interval implies; applied to the inactivity rate, that size must give its published interval's standard
+    error within 5% (a check on data the method did not use).
+    """
+    from model.config.areas import packaged_profiles
+
+    rows = abc.area_standard_errors()
+    for (name, year), profile in packaged_profiles().items():
+        shares = dict(zip(abc.AREA_MOMENTS, profile.state_shares()[:3], strict=True))
+        for moment, value in shares.items():
+            row = rows[(name, year, moment)]
+            assert float(row["value"]) == pytest.approx(value, abs=1e-6) and float(row["se"]) > 0
+            assert (
+                row["source"] and row["derivation"] and row["status"] in {"sourced", "derived", "assumption"}
+            )
+        e, se_e = shares["employment_rate"], float(rows[(name, year, "employment_rate")]["se"])
+        n = e * (1 - e) / se_e**2
+        inactivity = rows[(name, year, "inactivity_rate")]
+        i = float(inactivity["value"])
+        assert math.sqrt(i * (1 - i) / n) == pytest.approx(float(inactivity["se"]), rel=0.05), (name, year)
+
+
+def test_an_areas_fitted_factors_reproduce_its_stocks_within_their_standard_errors():
+    problem = abc.PROBLEMS["areas-2023"]()
+    part = next(p for p in problem.parts if p.name == "area-knowsley-2023")
+    from model.config.parameters import default_parameters
+
+    fitted = {p.path: default_parameters()[p.path] for p in part.priors}
+    simulated = part.simulate(fitted, 99)  # a seed the fit never used
+    for target in part.targets:
+        assert abs(simulated[target.name] - target.value) <= 2 * target.se, target.name
+
+
+def _identity(values, seed, *, name):
+    """A toy part: its one target is its one parameter."""
+    return {f"{name}.y": values[f"{name}.x"]}
+
+
+def _joint_toy() -> abc.CalibrationProblem:
+    parts = tuple(
+        abc.CalibrationProblem(
+            name, "toy part", (abc.Prior(f"{name}.x", "uniform", 0.0, 1.0),),
+            (abc.Target(f"{name}.y", observed, 0.05, "synthetic"),),
+            functools.partial(_identity, name=name), 0.0,
+        )
+        for name, observed in (("a", 0.3), ("b", 0.7))
+    )  # fmt: skip
+    return abc.joint_problem("joint", "two independent toys", parts)
+
+
+def test_a_problem_of_independent_parts_runs_one_abc_each_and_freezes_their_draws_side_by_side(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setitem(abc.PROBLEMS, "joint", _joint_toy)
+    args = [
+        "calibrate", "--method", "abc", "--problem", "joint", "--particles", "30", "--generations", "3",
+        "--draws", "300", "--predictive", "4", "--workers", "1", "--out", str(tmp_path),
+    ]  # fmt: skip
+    assert main(args) == 0, capsys.readouterr().err
+    frame = pd.read_parquet(tmp_path / "joint.parquet")
+    assert list(frame.columns) == ["a.x", "b.x"] and len(frame) == 300
+    assert frame["a.x"].median() == pytest.approx(0.3, abs=0.08)
+    assert frame["b.x"].median() == pytest.approx(0.7, abs=0.08)
+    assert abs(np.corrcoef(frame["a.x"], frame["b.x"])[0, 1]) < 0.2  # resampled independently
+    facts = json.loads((tmp_path / "joint.json").read_text())
+    assert set(facts["parts"]) == {"a", "b"} and facts["simulations"] == sum(
+        part["simulations"] for part in facts["parts"].values()
+    )
+    assert (tmp_path / "joint" / "a" / "history.db").exists() and (
+        tmp_path / "joint" / "b" / "history.db"
+    ).exists()
+    predictive = pd.read_csv(tmp_path / "joint" / "predictive.csv")
+    assert list(predictive["target"]) == ["a.y", "b.y"]
+    assert main([*args, "--resume"]) == 0  # both parts finished: nothing to add
+    assert json.loads((tmp_path / "joint.json").read_text())["simulations"] == facts["simulations"]
+    assert main(args) == 2 and "holds a calibration" in capsys.readouterr().err
