@@ -211,6 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume", dest="resume_abc", action="store_true", help="continue the named calibration's history"
     )
     abc.add_argument("--draws", type=_positive, help="equal-weight posterior draws to keep (default 1000)")
+    abc.add_argument(
+        "--se-scale",
+        type=_factor,
+        help="multiply every target's standard error (a sensitivity run; default 1)",
+    )
     abc.add_argument("--pilot", type=Path, help="a pilot's outcomes (calibration/targets/pilot_template.csv)")
     abc.add_argument("--scenario", type=Path, help="with --pilot: the scenario holding the pilot's programme")
     abc.add_argument("--programme", help="with --pilot: the programme whose effects the pilot updates")
@@ -691,7 +696,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 ABC_ONLY = (
     "problem", "name", "particles", "generations", "resume_abc", "draws", "predictive", "pilot", "scenario",
-    "programme",
+    "programme", "se_scale",
 )  # fmt: skip
 
 
@@ -701,7 +706,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         return _calibrate_abc(args)
     given = [name for name in ABC_ONLY if getattr(args, name) not in (None, False)]
     if given:
-        flag = "--" + given[0].replace("resume_abc", "resume")
+        flag = "--" + given[0].replace("resume_abc", "resume").replace("_", "-")
         raise InputError([Problem("command line", flag, "applies to --method abc only")])
     from model.core.files import git_revision, package_versions
     from model.experiments.calibration import STAGES, calibrate
@@ -779,7 +784,7 @@ def _resume_command(args: argparse.Namespace, name: str, generations: int, parti
     words = [
         "healthwork", "calibrate", "--method", "abc", *problem, "--name", name, "--resume",
         "--generations", generations, "--particles", particles, "--seed", args.seed,
-        *(["--out", args.out] if args.out else []),
+        *(["--se-scale", args.se_scale] if args.se_scale else []), *(["--out", args.out] if args.out else []),
     ]  # fmt: skip
     return shlex.join(map(str, words))
 
@@ -799,7 +804,7 @@ def _calibrate_abc(args: argparse.Namespace) -> int:
         raise InputError(
             [Problem("command line", "--seed", f"must be below 2^32 for pyabc, got {args.seed}")]
         )
-    problem = _abc_problem(args)
+    problem = abc.with_standard_errors_scaled(_abc_problem(args), args.se_scale or 1.0)
     name = args.name or problem.name
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
         raise InputError(

@@ -27,7 +27,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -86,9 +86,10 @@ class Target:
 class CalibrationProblem:
     """What is calibrated, against what, and how it is simulated.
 
-    ``simulate(values, seed)`` returns every target's simulated value on the comparison scale; ``files`` are
-    the target files (hashed into the manifest); ``discrepancy`` the model-discrepancy standard deviation on
-    that scale (an assumption, stated in the README).
+    ``simulate(values, seed)`` returns every target's and check's simulated value on the comparison scale;
+    ``files`` are the target files (hashed into the manifest); ``discrepancy`` the model-discrepancy standard
+    deviation on that scale (an assumption, stated in the README). ``checks`` are observations the likelihood
+    leaves out (a stated reason each), compared only in the posterior predictive checks.
     """
 
     name: str
@@ -100,14 +101,32 @@ class CalibrationProblem:
     files: tuple[Path, ...] = ()
     synthetic: Mapping[str, float] = field(default_factory=dict)  # true values when the data are synthetic
     parts: tuple[CalibrationProblem, ...] = ()  # independent sub-problems, each with its own ABC run
+    checks: tuple[Target, ...] = ()
 
-    def variance(self) -> np.ndarray:
-        """Each target's likelihood variance: se^2 + discrepancy^2."""
-        return np.array([t.se**2 + self.discrepancy**2 for t in self.targets])
+    def variance(self, compared: tuple[Target, ...] | None = None) -> np.ndarray:
+        """Each target's (or each of ``compared``'s) likelihood variance: se^2 + discrepancy^2."""
+        return np.array([t.se**2 + self.discrepancy**2 for t in (compared or self.targets)])
 
     def components(self) -> tuple[CalibrationProblem, ...]:
         """The problems run one ABC each: its parts, or the problem itself."""
         return self.parts or (self,)
+
+
+def with_standard_errors_scaled(problem: CalibrationProblem, factor: float) -> CalibrationProblem:
+    """The problem with every target's and check's standard error times ``factor`` (a sensitivity run)."""
+    if factor == 1:
+        return problem
+
+    def scaled(targets: tuple[Target, ...]) -> tuple[Target, ...]:
+        return tuple(replace(t, se=t.se * factor) for t in targets)
+
+    return replace(
+        problem,
+        description=f"{problem.description}; standard errors x {factor:g}",
+        targets=scaled(problem.targets),
+        checks=scaled(problem.checks),
+        parts=tuple(with_standard_errors_scaled(part, factor) for part in problem.parts),
+    )
 
 
 def joint_problem(name: str, description: str, parts: tuple[CalibrationProblem, ...]) -> CalibrationProblem:
@@ -126,6 +145,7 @@ def joint_problem(name: str, description: str, parts: tuple[CalibrationProblem, 
         parts[0].discrepancy,
         tuple(dict.fromkeys(f for part in parts for f in part.files)),
         parts=parts,
+        checks=tuple(c for part in parts for c in part.checks),
     )
 
 
@@ -189,9 +209,18 @@ def ips_problem(sample: int = 300_000) -> CalibrationProblem:
     Each target's standard error is its 95% interval's width on the log scale over 3.92; the discrepancy 0.05
     (about 5% on the ratio) stands for what the emulation does not share with the trials. Priors log-uniform
     over 0.5-10. Each simulation draws its own UK 2023 population of ``sample`` residents.
+
+    The trials' arm levels (calibration/targets/trial_arms.csv) are checks, not targets: the trials enrolled
+    volunteers who wanted work and were selected for it, the model's cohorts are everyone in the group out of
+    work, so the levels differ by design and would drag the hazard ratios to make up for a selection the
+    model does not represent.
     """
-    path = TARGETS / "ips_trials.csv"
+    path, arms = TARGETS / "ips_trials.csv", TARGETS / "trial_arms.csv"
     rows = list(read_targets(path.name, TARGETS).values())
+    checks = tuple(
+        Target(r["target"], float(r["value"]), float(r["se"]), r["source"])
+        for r in read_targets(arms.name, TARGETS).values()
+    )
     targets = tuple(
         Target(
             r["target"],
@@ -209,20 +238,21 @@ def ips_problem(sample: int = 300_000) -> CalibrationProblem:
         targets,
         IpsSimulator(sample, tuple(rows)),
         0.05,
-        (path,),
+        (path, arms),
+        checks=checks,
     )
 
 
 @dataclass(frozen=True)
 class IpsSimulator:
-    """The emulated IPS trials' log risk ratios on a population drawn with the simulation's seed."""
+    """The emulated IPS trials' log risk ratios and arm levels, on a population drawn with the seed."""
 
     sample: int
     rows: tuple[dict, ...]
 
     def __call__(self, values: Mapping[str, float], seed: int) -> dict[str, float]:
         """One population, one trial per row, each with the hazard ratio of its group."""
-        from model.experiments.calibration import IPS_PARAMETER, ips_cohorts, ips_trial_ratio
+        from model.experiments.calibration import IPS_PARAMETER, ips_cohorts, ips_trial_arms
 
         params = default_parameters()
         reference = read_profiles(TARGETS / "reference_populations.csv")[("United Kingdom", 2023)]
@@ -237,8 +267,9 @@ class IpsSimulator:
         out = {}
         for row, found in zip(self.rows, cohorts, strict=True):
             hr = values[f"services.ips.job_entry_hr.{IPS_PARAMETER[row['group']]}"]
-            ratio = ips_trial_ratio(context, found, programme, hr, row, seed)
-            out[row["target"]] = math.log(max(ratio, 1e-6))
+            treated, usual = ips_trial_arms(context, found, programme, hr, row, seed)
+            out[row["target"]] = math.log(max(treated / max(usual, 1e-9), 1e-6))
+            out[f"ips.arm.{row['group']}.programme"], out[f"ips.arm.{row['group']}.usual"] = treated, usual
         return out
 
 
@@ -294,6 +325,63 @@ class ConditionsSimulator:
         params = default_parameters().with_overrides(dict(values), "posterior")
         moments = Evaluator(reference, self.sample, seed, 60)(params)
         return {name: float(moments[name]) for name in self.targets}
+
+
+NATIONAL_FLOWS = TARGETS / "national_flows.csv"
+SICK_SHARE_SE_LOG = 0.05  # the sick share of the inactive (2014 for 2013): an assumption, 5% on the log scale
+
+
+def flows_problem(sample: int = 50_000) -> CalibrationProblem:
+    """The national flow rates and the sickness hazard ratio from the LFS gross flows (UK 2013, stage A).
+
+    Stage A's seven unknowns against its seven targets, each on the log scale: the six monthly flow rates
+    (calibration/targets/national_flows.csv; their standard errors an assumption, ``se_log``, as ONS
+    publishes no interval for the gross flows) and the long-term sick share of the inactive
+    (SICK_SHARE_SE_LOG). Discrepancy 0.02 (2% on every rate: monthly model flows against quarterly status
+    changes made monthly). Priors log-uniform from a quarter to four times the fitted values. Stage B's
+    values are held; the UK 2013 population's area factors are 1 by definition, so the problem stands alone.
+    Each simulation: ``sample`` residents over 120 months.
+    """
+    from model.experiments.calibration import FLOWS
+
+    rows = read_targets(NATIONAL_FLOWS.name, TARGETS)
+    uk2013 = read_profiles(TARGETS / "reference_populations.csv")[("United Kingdom", 2013)]
+    _, _, sick, other = uk2013.state_shares()
+    flows = [rows[f"flow.{k}"] for k in FLOWS]
+    targets = (
+        *(Target(r["target"], math.log(float(r["value"])), float(r["se_log"]), r["source"]) for r in flows),
+        Target("sick_share_of_inactive", math.log(sick / (sick + other)), SICK_SHARE_SE_LOG,
+               "calibration/targets/reference_populations.csv (United Kingdom 2013)"),
+    )  # fmt: skip
+    params = default_parameters()
+    paths = (*(f"employment.rates.{k}" for k in FLOWS), "employment.sickness_hr")
+    return CalibrationProblem(
+        "flows",
+        f"national flow rates and sickness hazard ratio from the LFS gross flows (UK 2013, {sample:,} a run)",
+        tuple(Prior(path, "loguniform", params[path] / 4, params[path] * 4) for path in paths),
+        targets,
+        LogMomentsSimulator(uk2013, sample, 120, tuple(t.name for t in targets)),
+        0.02,
+        (NATIONAL_FLOWS, TARGETS / "reference_populations.csv"),
+    )
+
+
+@dataclass(frozen=True)
+class LogMomentsSimulator:
+    """Calibration moments (log scale) of a reference population with the values given."""
+
+    profile: AreaProfile
+    sample: int
+    horizon: int
+    names: tuple[str, ...]
+
+    def __call__(self, values: Mapping[str, float], seed: int) -> dict[str, float]:
+        """The named moments' logs, run averages."""
+        from model.experiments.calibration import Evaluator
+
+        params = default_parameters().with_overrides(dict(values), "posterior")
+        moments = Evaluator(self.profile, self.sample, seed, self.horizon)(params)
+        return {name: math.log(max(float(moments[name]), 1e-12)) for name in self.names}
 
 
 AREA_STOCKS = TARGETS / "area_stocks.csv"  # the published stocks' standard errors
@@ -375,12 +463,48 @@ def areas_problem(data_year: int) -> CalibrationProblem:
     )
 
 
+PROGRAMME_OUTCOMES = TARGETS / "programme_outcomes.csv"
+
+
+def households_into_work_problem() -> CalibrationProblem:
+    """Households into Work's job-entry hazard ratio from the LCR pilot's published gross outcome.
+
+    Target: the share of clients into employment (calibration/targets/programme_outcomes.csv: 11% by March
+    2019, about six months' support on average; its standard error an upper bound), matched by the share of
+    the programme's emulated starters with a job start within that follow-up, across the scenario's areas
+    (:func:`emulate_pilot`). Prior log-uniform from a quarter to four times the default. The pilot published
+    no distance travelled, so ``readiness_gain`` stays at its default (an assumption the posterior is
+    conditional on); the discrepancy is the pilot's, PILOT_DISCREPANCY.
+    """
+    from model.config.loading import load_scenario
+
+    row = read_targets(PROGRAMME_OUTCOMES.name, TARGETS)["households_into_work.job_entry_share"]
+    scenario = load_scenario(REPO / row["scenario"])
+    spec = next(p for p in scenario.programmes if p.name == row["programme"])
+    path = f"services.{spec.type}.job_entry_hr"
+    default = default_parameters()[path]
+    return CalibrationProblem(
+        "households-into-work",
+        f"{spec.name}'s job-entry hazard ratio from the pilot's gross job outcomes ({row['scenario']})",
+        (Prior(path, "loguniform", default / 4, default * 4),),
+        (Target(row["target"], float(row["value"]), float(row["se"]), row["source"]),),
+        PilotSimulator(
+            scenario, spec.name, int(row["followup_months"]), tuple(spec.areas or scenario.population.areas),
+            prefix="households_into_work",
+        ),
+        PILOT_DISCREPANCY,
+        (PROGRAMME_OUTCOMES, REPO / row["scenario"]),
+    )  # fmt: skip
+
+
 PROBLEMS: dict[str, Callable[[], CalibrationProblem]] = {
     "toy": toy_problem,
     "ips": ips_problem,
     "conditions": conditions_problem,
+    "flows": flows_problem,
     "areas-2023": functools.partial(areas_problem, 2023),
     "areas-2010": functools.partial(areas_problem, 2010),
+    "households-into-work": households_into_work_problem,
 }
 
 
@@ -415,6 +539,7 @@ class PilotSimulator:
     programme: str
     followup: int
     sites: tuple[str, ...]
+    prefix: str = "pilot"  # the targets' names: <prefix>.job_entry_share, <prefix>.distance_change
 
     def __call__(self, values: Mapping[str, float], seed: int) -> dict[str, float]:
         """One emulated pilot with the programme's effects at ``values``."""
@@ -422,7 +547,10 @@ class PilotSimulator:
         found = [by_site[s] for s in self.sites]
         entered = np.concatenate([f["job_entry"] for f in found])
         change = np.concatenate([f["readiness_change"] for f in found])
-        return {"pilot.job_entry_share": float(entered.mean()), "pilot.distance_change": float(change.mean())}
+        return {
+            f"{self.prefix}.job_entry_share": float(entered.mean()),
+            f"{self.prefix}.distance_change": float(change.mean()),
+        }
 
 
 def emulate_pilot(
@@ -615,7 +743,8 @@ class _Model:
     def __call__(self, parameter) -> dict[str, float]:
         names = _short(self.problem)
         values = {path: float(parameter[short]) for path, short in names.items()}
-        return self.problem.simulate(values, seed_of(self.problem.name, values))
+        simulated = self.problem.simulate(values, seed_of(self.problem.name, values))
+        return {t.name: simulated[t.name] for t in self.problem.targets}  # the checks stay out
 
 
 def _sampler(executor):
@@ -848,7 +977,8 @@ def diagnostics(
     """Prior against posterior per parameter, and posterior predictive checks against every target.
 
     ``prior_posterior.csv`` (quantiles, and the share of the prior's log-scale variance the data removed:
-    near 0 means the targets do not identify the parameter), ``predictive.csv`` (each target against
+    near 0 means the targets do not identify the parameter), ``predictive.csv`` (each target, and each check
+    the likelihood leaves out, against
     ``predictive`` simulations at posterior draws: mean, 5th and 95th percentiles, whether the observation is
     within the 90% band of simulation spread and likelihood together), and a plot of each.
     """
@@ -882,13 +1012,15 @@ def diagnostics(
     jobs = [(problem, dict(row)) for _, row in picks.iterrows()]
     simulated = executor.map(_predict, jobs) if executor is not None else [_predict(j) for j in jobs]
     sims = pd.DataFrame(simulated)
-    names = [t.name for t in problem.targets]
-    band = 1.645 * np.sqrt(problem.variance() + sims[names].var().to_numpy())
+    compared = (*problem.targets, *problem.checks)
+    names = [t.name for t in compared]
+    band = 1.645 * np.sqrt(problem.variance(compared) + sims[names].var().to_numpy())
     checks = pd.DataFrame(
         {
             "target": names,
-            "observed": [t.value for t in problem.targets],
-            "se": [t.se for t in problem.targets],
+            "role": ["likelihood"] * len(problem.targets) + ["check"] * len(problem.checks),
+            "observed": [t.value for t in compared],
+            "se": [t.se for t in compared],
             "predictive_mean": sims[names].mean().to_numpy(),
             "predictive_p05": sims[names].quantile(0.05).to_numpy(),
             "predictive_p95": sims[names].quantile(0.95).to_numpy(),

@@ -279,18 +279,18 @@ def ips_cohorts(
     return cohorts
 
 
-def ips_trial_ratio(
+def ips_trial_arms(
     context: RunContext,
     cohorts: Sequence[Cohort],
     programme: Programme,
     hazard_ratio: float,
     row: dict,
     seed: int,
-) -> float:
-    """Risk ratio of the target outcome in emulated IPS trials with the given job-entry hazard ratio.
+) -> tuple[float, float]:
+    """The target outcome's share in each arm (IPS, usual care) of emulated trials at the hazard ratio given.
 
-    Pooled over the cohorts (their arms' means averaged, then divided); cohort k is followed with the streams
-    of ``(seed + k, 1)``.
+    Pooled over the cohorts (their arms' means averaged); cohort k is followed with the streams of
+    ``(seed + k, 1)``.
     """
     effect = EffectSpec.model_validate({"hazard_ratio": hazard_ratio, "while": "pre_employment"})
     trial = replace(programme, effects={**programme.effects, "employment.job_entry": effect})
@@ -299,7 +299,20 @@ def ips_trial_ratio(
     for k, cohort in enumerate(cohorts):
         result = outcomes(follow(context, cohort, trial, months, Streams(seed + k, 1)), cohort.treated)
         arms += [result["programme"][outcome], result["usual"][outcome]]
-    return float(arms[0] / arms[1])
+    return float(arms[0] / len(cohorts)), float(arms[1] / len(cohorts))
+
+
+def ips_trial_ratio(
+    context: RunContext,
+    cohorts: Sequence[Cohort],
+    programme: Programme,
+    hazard_ratio: float,
+    row: dict,
+    seed: int,
+) -> float:
+    """Risk ratio of the target outcome in emulated IPS trials: :func:`ips_trial_arms`, IPS over usual."""
+    treated, usual = ips_trial_arms(context, cohorts, programme, hazard_ratio, row, seed)
+    return treated / usual
 
 
 def fit_ips_effects(

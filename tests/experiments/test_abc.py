@@ -118,6 +118,7 @@ def test_the_command_writes_the_posterior_and_refuses_what_does_not_apply(tmp_pa
     for args, message in (
         (["--problem", "toy"], "--problem: applies to --method abc only"),
         (["--method", "abc", "--stage", "ips"], "--stage: applies to --method solve only"),
+        (["--se-scale", "2"], "--se-scale: applies to --method abc only"),
         (["--method", "abc", "--problem", "toy", "--name", "../x"], "--name: '../x'"),
         (["--method", "abc", "--problem", "areas-2032"], "(did you mean 'areas-2023'?); problems: toy"),
         (["--method", "abc", "--problem", "toy", "--out", tmp_path], "holds a calibration"),
@@ -311,8 +312,8 @@ def test_an_areas_fitted_factors_reproduce_its_stocks_within_their_standard_erro
 
 
 def _identity(values, seed, *, name):
-    """A toy part: its one target is its one parameter."""
-    return {f"{name}.y": values[f"{name}.x"]}
+    """A toy part: its one target is its one parameter; its check, twice that."""
+    return {f"{name}.y": values[f"{name}.x"], f"{name}.twice": 2 * values[f"{name}.x"]}
 
 
 def _joint_toy() -> abc.CalibrationProblem:
@@ -321,6 +322,7 @@ def _joint_toy() -> abc.CalibrationProblem:
             name, "toy part", (abc.Prior(f"{name}.x", "uniform", 0.0, 1.0),),
             (abc.Target(f"{name}.y", observed, 0.05, "synthetic"),),
             functools.partial(_identity, name=name), 0.0,
+            checks=(abc.Target(f"{name}.twice", 2 * observed, 0.1, "synthetic"),) if name == "a" else (),
         )
         for name, observed in (("a", 0.3), ("b", 0.7))
     )  # fmt: skip
@@ -349,7 +351,66 @@ def test_a_problem_of_independent_parts_runs_one_abc_each_and_freezes_their_draw
         tmp_path / "joint" / "b" / "history.db"
     ).exists()
     predictive = pd.read_csv(tmp_path / "joint" / "predictive.csv")
-    assert list(predictive["target"]) == ["a.y", "b.y"]
+    assert list(predictive["target"]) == ["a.y", "b.y", "a.twice"]  # the check compared, not fitted
+    assert list(predictive["role"]) == ["likelihood", "likelihood", "check"]
+    assert set(abc._Model(_joint_toy().parts[0])({"p0": 0.4})) == {"a.y"}  # pyabc sees the targets only
     assert main([*args, "--resume"]) == 0  # both parts finished: nothing to add
     assert json.loads((tmp_path / "joint.json").read_text())["simulations"] == facts["simulations"]
     assert main(args) == 2 and "holds a calibration" in capsys.readouterr().err
+
+
+def test_the_ips_problems_trial_arm_levels_are_checks_the_simulator_reports():
+    """Arm levels (trial_arms.csv) are simulated beside the risk ratios but left out of the likelihood."""
+    from model.config.parameters import default_parameters
+
+    problem = abc.ips_problem(sample=40_000)
+    assert {c.name for c in problem.checks} == {
+        f"ips.arm.{g}.{arm}"
+        for g in ("severe_mental_illness", "common_mental_disorder")
+        for arm in ("programme", "usual")
+    }
+    assert abc.TARGETS / "trial_arms.csv" in problem.files
+    values = {p.path: default_parameters()[p.path] for p in problem.priors}
+    simulated = problem.simulate(values, 5)
+    for group in ("severe_mental_illness", "common_mental_disorder"):
+        treated, usual = simulated[f"ips.arm.{group}.programme"], simulated[f"ips.arm.{group}.usual"]
+        assert 0 <= usual < treated <= 1
+        rr = next(t.name for t in problem.targets if t.name.endswith(group))
+        assert simulated[rr] == pytest.approx(math.log(treated / usual))
+
+
+def test_the_households_into_work_problem_matches_the_pilots_gross_outcome_by_its_job_entry_effect():
+    problem = abc.PROBLEMS["households-into-work"]()
+    (prior,) = problem.priors
+    (target,) = problem.targets
+    assert prior.path == "services.households_into_work.job_entry_hr" and target.value == 0.11
+    assert target.se == pytest.approx(math.sqrt(0.11 * 0.89 / 834), rel=1e-3)  # the households as clients
+    shares = [problem.simulate({prior.path: hr}, 3)[target.name] for hr in (0.5, 1.15, 2.0)]
+    assert shares[0] < shares[1] < shares[2]  # the emulated starters find work faster with the effect
+
+
+def test_the_flows_problem_is_stage_as_targets_and_its_fitted_values_reproduce_them():
+    from model.config.parameters import default_parameters
+    from model.experiments.calibration import FLOWS
+
+    problem = abc.PROBLEMS["flows"]()
+    assert [t.name for t in problem.targets] == [*(f"flow.{k}" for k in FLOWS), "sick_share_of_inactive"]
+    assert all(t.se == 0.05 for t in problem.targets)  # the stated assumption, on the log scale
+    fitted = {p.path: default_parameters()[p.path] for p in problem.priors}
+    simulated = problem.simulate(fitted, 4242)  # a seed the fit never used
+    for target in problem.targets:
+        assert abs(simulated[target.name] - target.value) <= 2 * target.se, target.name
+
+
+def test_a_sensitivity_run_scales_every_standard_error_of_targets_checks_and_parts(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["calibrate", "--method", "abc", "--se-scale", "0"])
+    assert (
+        stopped.value.code == 2 and "--se-scale: must be a finite number above 0" in capsys.readouterr().err
+    )
+    scaled = abc.with_standard_errors_scaled(_joint_toy(), 2.0)
+    assert [t.se for t in scaled.targets] == [0.1, 0.1]  # the whole's, which the diagnostics compare
+    assert [t.se for part in scaled.parts for t in part.targets] == [0.1, 0.1]
+    assert [c.se for c in scaled.parts[0].checks] == [0.2] and scaled.description.endswith("x 2")
+    ips = abc.with_standard_errors_scaled(abc.ips_problem(), 2.0)
+    assert [c.se for c in ips.checks] == [2 * c.se for c in abc.ips_problem().checks]
