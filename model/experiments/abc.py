@@ -331,7 +331,7 @@ NATIONAL_FLOWS = TARGETS / "national_flows.csv"
 SICK_SHARE_SE_LOG = 0.05  # the sick share of the inactive (2014 for 2013): an assumption, 5% on the log scale
 
 
-def flows_problem(sample: int = 50_000) -> CalibrationProblem:
+def flows_problem(sample: int = 30_000, horizon: int = 60) -> CalibrationProblem:
     """The national flow rates and the sickness hazard ratio from the LFS gross flows (UK 2013, stage A).
 
     Stage A's seven unknowns against its seven targets, each on the log scale: the six monthly flow rates
@@ -340,7 +340,7 @@ def flows_problem(sample: int = 50_000) -> CalibrationProblem:
     (SICK_SHARE_SE_LOG). Discrepancy 0.02 (2% on every rate: monthly model flows against quarterly status
     changes made monthly). Priors log-uniform from a quarter to four times the fitted values. Stage B's
     values are held; the UK 2013 population's area factors are 1 by definition, so the problem stands alone.
-    Each simulation: ``sample`` residents over 120 months.
+    Each simulation: ``sample`` residents over ``horizon`` months.
     """
     from model.experiments.calibration import FLOWS
 
@@ -360,7 +360,7 @@ def flows_problem(sample: int = 50_000) -> CalibrationProblem:
         f"national flow rates and sickness hazard ratio from the LFS gross flows (UK 2013, {sample:,} a run)",
         tuple(Prior(path, "loguniform", params[path] / 4, params[path] * 4) for path in paths),
         targets,
-        LogMomentsSimulator(uk2013, sample, 120, tuple(t.name for t in targets)),
+        LogMomentsSimulator(uk2013, sample, horizon, tuple(t.name for t in targets)),
         0.02,
         (NATIONAL_FLOWS, TARGETS / "reference_populations.csv"),
     )
