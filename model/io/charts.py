@@ -46,7 +46,9 @@ def impact_by_area(result: RunResult) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(7.2, 0.45 * len(rows) + 1.0), constrained_layout=True)
     y = np.arange(len(rows))
     ax.barh(y, mean, color=BLUE, alpha=0.8)
-    ax.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="none", ecolor=GREY, capsize=3, linewidth=1)
+    # The interval drawn from its ends: a skewed ensemble's mean may lie outside its 5th-95th percentiles.
+    ax.hlines(y, low, high, color=GREY, linewidth=1)
+    ax.plot(np.concatenate([low, high]), np.concatenate([y, y]), "|", color=GREY, markersize=8)
     ax.set_yticks(y, rows["area"])
     ax.axvline(0, color=GREY, linewidth=0.8)
     ax.set_xlabel("additional employed person-years (mean, 90% interval)")
