@@ -136,6 +136,8 @@ def joint_problem(name: str, description: str, parts: tuple[CalibrationProblem, 
     its own ABC (fewer parameters, each generation accepting on its own targets), and the frozen draws put
     the parts' independently resampled draws side by side.
     """
+    if len({part.discrepancy for part in parts}) != 1:
+        raise ValueError(f"{name}: parts with different discrepancies cannot share one likelihood variance")
     return CalibrationProblem(
         name,
         description,
@@ -273,6 +275,31 @@ class IpsSimulator:
         return out
 
 
+@dataclass(frozen=True)
+class MomentsSimulator:
+    """Calibration moments (calibration.moments, run averages) of one population with the values given.
+
+    ``names`` pairs each target's name with its moment; ``log`` compares them on the log scale. Every other
+    parameter is at its fitted value.
+    """
+
+    profile: AreaProfile
+    sample: int
+    horizon: int
+    names: tuple[tuple[str, str], ...]  # (target, moment)
+    log: bool = False
+
+    def __call__(self, values: Mapping[str, float], seed: int) -> dict[str, float]:
+        """The targets' moments of one run."""
+        from model.experiments.calibration import Evaluator
+
+        params = default_parameters().with_overrides(dict(values), "posterior")
+        moments = Evaluator(self.profile, self.sample, seed, self.horizon)(params)
+        if self.log:
+            return {target: math.log(max(float(moments[m]), 1e-12)) for target, m in self.names}
+        return {target: float(moments[m]) for target, m in self.names}
+
+
 def conditions_problem(sample: int = 60_000) -> CalibrationProblem:
     """The conditions' employment odds ratios and their entry share, from employment by condition.
 
@@ -304,27 +331,15 @@ def conditions_problem(sample: int = 60_000) -> CalibrationProblem:
         f"conditions' employment odds ratios and entry share (UK 2023, {sample:,} residents a simulation)",
         priors,
         targets,
-        ConditionsSimulator(sample, tuple(t.name for t in targets)),
+        MomentsSimulator(
+            read_profiles(TARGETS / "reference_populations.csv")[("United Kingdom", 2023)],
+            sample,
+            60,
+            tuple((t.name, t.name) for t in targets),
+        ),
         0.01,
         (path,),
     )
-
-
-@dataclass(frozen=True)
-class ConditionsSimulator:
-    """Stage B's moments on the UK 2023 reference population with the values given (area factors held)."""
-
-    sample: int
-    targets: tuple[str, ...]
-
-    def __call__(self, values: Mapping[str, float], seed: int) -> dict[str, float]:
-        """The targets' moments (calibration.moments) of one run."""
-        from model.experiments.calibration import Evaluator
-
-        reference = read_profiles(TARGETS / "reference_populations.csv")[("United Kingdom", 2023)]
-        params = default_parameters().with_overrides(dict(values), "posterior")
-        moments = Evaluator(reference, self.sample, seed, 60)(params)
-        return {name: float(moments[name]) for name in self.targets}
 
 
 NATIONAL_FLOWS = TARGETS / "national_flows.csv"
@@ -360,28 +375,10 @@ def flows_problem(sample: int = 30_000, horizon: int = 60) -> CalibrationProblem
         f"national flow rates and sickness hazard ratio from the LFS gross flows (UK 2013, {sample:,} a run)",
         tuple(Prior(path, "loguniform", params[path] / 4, params[path] * 4) for path in paths),
         targets,
-        LogMomentsSimulator(uk2013, sample, horizon, tuple(t.name for t in targets)),
+        MomentsSimulator(uk2013, sample, horizon, tuple((t.name, t.name) for t in targets), log=True),
         0.02,
         (NATIONAL_FLOWS, TARGETS / "reference_populations.csv"),
     )
-
-
-@dataclass(frozen=True)
-class LogMomentsSimulator:
-    """Calibration moments (log scale) of a reference population with the values given."""
-
-    profile: AreaProfile
-    sample: int
-    horizon: int
-    names: tuple[str, ...]
-
-    def __call__(self, values: Mapping[str, float], seed: int) -> dict[str, float]:
-        """The named moments' logs, run averages."""
-        from model.experiments.calibration import Evaluator
-
-        params = default_parameters().with_overrides(dict(values), "posterior")
-        moments = Evaluator(self.profile, self.sample, seed, self.horizon)(params)
-        return {name: math.log(max(float(moments[name]), 1e-12)) for name in self.names}
 
 
 AREA_STOCKS = TARGETS / "area_stocks.csv"  # the published stocks' standard errors
@@ -428,28 +425,10 @@ def area_problem(profile: AreaProfile, sample: int = 30_000, horizon: int = 120)
         f"{horizon} months a simulation)",
         priors,
         targets,
-        AreaSimulator(profile, sample, horizon, slug),
+        MomentsSimulator(profile, sample, horizon, tuple((f"{slug}.{m}", m) for m in AREA_MOMENTS)),
         AREA_DISCREPANCY,
         (AREA_STOCKS, REPO / "model" / "data" / "areas.csv"),
     )
-
-
-@dataclass(frozen=True)
-class AreaSimulator:
-    """Stage C's moments of one area with its factors at the values given."""
-
-    profile: AreaProfile
-    sample: int
-    horizon: int
-    slug: str
-
-    def __call__(self, values: Mapping[str, float], seed: int) -> dict[str, float]:
-        """The area's employed, unemployed and sick shares, run averages."""
-        from model.experiments.calibration import Evaluator
-
-        params = default_parameters().with_overrides(dict(values), "posterior")
-        moments = Evaluator(self.profile, self.sample, seed, self.horizon)(params)
-        return {f"{self.slug}.{m}": float(moments[m]) for m in AREA_MOMENTS}
 
 
 def areas_problem(data_year: int) -> CalibrationProblem:
@@ -832,29 +811,24 @@ def run_all(
     problem: CalibrationProblem,
     folder: Path,
     *,
-    particles: int,
-    generations: int,
-    executor=None,
     resume: bool = False,
-    seed: int = 1,
     log: Callable[[str], None] = print,
+    **settings,
 ) -> list:
-    """Run (or resume) each of the problem's components (:func:`run`); their histories, in order.
+    """Run (or resume) each of the problem's components with :func:`run`'s ``settings``; their histories.
 
     A problem's history is ``folder/history.db``; a problem with parts keeps each part's in
-    ``folder/<part>/history.db``, and resuming starts any part not begun.
+    ``folder/<part>/history.db``; resuming starts any part not begun, once some part has begun.
     """
     if not problem.parts:
-        return [run(problem, folder / "history.db", particles=particles, generations=generations,
-                    executor=executor, resume=resume, seed=seed, log=log)]  # fmt: skip
+        return [run(problem, folder / "history.db", resume=resume, log=log, **settings)]
+    if resume and not any((folder / part.name / "history.db").exists() for part in problem.parts):
+        raise InputError([Problem("command line", "--resume", f"no history to resume in {folder}")])
     histories = []
     for k, part in enumerate(problem.parts, 1):
         db = folder / part.name / "history.db"
         log(f"Part {k} of {len(problem.parts)}: {part.name}")
-        histories.append(
-            run(part, db, particles=particles, generations=generations, executor=executor,
-                resume=resume and db.exists(), seed=seed, log=log)
-        )  # fmt: skip
+        histories.append(run(part, db, resume=resume and db.exists(), log=log, **settings))
     return histories
 
 

@@ -302,19 +302,6 @@ def ips_trial_arms(
     return float(arms[0] / len(cohorts)), float(arms[1] / len(cohorts))
 
 
-def ips_trial_ratio(
-    context: RunContext,
-    cohorts: Sequence[Cohort],
-    programme: Programme,
-    hazard_ratio: float,
-    row: dict,
-    seed: int,
-) -> float:
-    """Risk ratio of the target outcome in emulated IPS trials: :func:`ips_trial_arms`, IPS over usual."""
-    treated, usual = ips_trial_arms(context, cohorts, programme, hazard_ratio, row, seed)
-    return treated / usual
-
-
 def fit_ips_effects(
     params: Parameters,
     reference: AreaProfile,
@@ -338,7 +325,8 @@ def fit_ips_effects(
         group = row["group"]
 
         def ratio(hr: float, row=row, cohorts=cohorts) -> float:
-            return ips_trial_ratio(context, cohorts, programme, hr, row, seed)
+            treated, usual = ips_trial_arms(context, cohorts, programme, hr, row, seed)
+            return treated / usual
 
         values = {}
         for key in ("value", "low", "high"):

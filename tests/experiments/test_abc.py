@@ -357,6 +357,8 @@ def test_a_problem_of_independent_parts_runs_one_abc_each_and_freezes_their_draw
     assert main([*args, "--resume"]) == 0  # both parts finished: nothing to add
     assert json.loads((tmp_path / "joint.json").read_text())["simulations"] == facts["simulations"]
     assert main(args) == 2 and "holds a calibration" in capsys.readouterr().err
+    other = [*args[:-1], str(tmp_path / "none"), "--resume"]  # nothing begun there: refused, not started
+    assert main(other) == 2 and "no history to resume" in capsys.readouterr().err
 
 
 def test_the_ips_problems_trial_arm_levels_are_checks_the_simulator_reports():

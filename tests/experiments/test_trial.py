@@ -15,7 +15,7 @@ from model.config.parameters import default_parameters
 from model.config.scenario import ProgrammeSpec
 from model.core.streams import Streams
 from model.engine import RunContext, burned_in_population
-from model.experiments.calibration import IPS_PARAMETER, ips_cohorts, ips_trial_ratio
+from model.experiments.calibration import IPS_PARAMETER, ips_cohorts, ips_trial_arms
 from model.experiments.fitting import reference_housing, reference_scenario
 from model.experiments.trial import COLUMNS, draw_cohort, outcomes, run_trial
 from tests.conftest import ROOT, small_scenario
@@ -103,7 +103,8 @@ def test_ips_trial_emulation_reproduces_the_configured_risk_ratios():
     ):
         group = row["group"]
         hr = params[f"services.ips.job_entry_hr.{IPS_PARAMETER[group]}"]
-        ratio = ips_trial_ratio(context, cohorts, context.programmes[0], hr, row, 99)
+        treated, usual = ips_trial_arms(context, cohorts, context.programmes[0], hr, row, 99)
+        ratio = treated / usual
         assert abs(ratio - float(row["value"])) <= tolerance[group], (group, ratio, row["value"])
 
 
